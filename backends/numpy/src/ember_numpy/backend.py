@@ -1,0 +1,515 @@
+"""The ``cpu`` device on NumPy. Registers through the ``ember`` entry-point group like any
+third-party plugin; nothing in the core knows it exists."""
+
+from __future__ import annotations
+
+import pickle
+
+import ml_dtypes
+import numpy as np
+
+import ember
+from ember.backend import MissingPrimitive
+
+_D2N = {
+    ember.bool: np.dtype(np.bool_), ember.uint8: np.dtype(np.uint8),
+    ember.int8: np.dtype(np.int8), ember.int16: np.dtype(np.int16),
+    ember.int32: np.dtype(np.int32), ember.int64: np.dtype(np.int64),
+    ember.float16: np.dtype(np.float16), ember.bfloat16: np.dtype(ml_dtypes.bfloat16),
+    ember.float32: np.dtype(np.float32), ember.float64: np.dtype(np.float64),
+    ember.complex64: np.dtype(np.complex64), ember.complex128: np.dtype(np.complex128),
+}
+_N2D = {v: k for k, v in _D2N.items()}
+_N2D.update({np.dtype(np.uint16): ember.int32, np.dtype(np.uint32): ember.int64,
+             np.dtype(np.uint64): ember.int64})
+_BF16 = np.dtype(ml_dtypes.bfloat16)
+_F16 = np.dtype(np.float16)
+
+
+def _lowp(fn):
+    """Run a float ufunc in float32 for float16/bfloat16 inputs (NumPy lacks many bf16
+    kernels), casting the result back."""
+    def call(x):
+        dt = x.dtype
+        if dt == _BF16 or dt == _F16:
+            return fn(x.astype(np.float32)).astype(dt)
+        return fn(x)
+    return call
+
+
+def _special(name):
+    def call(x):
+        import scipy.special as sp
+        dt = x.dtype
+        if dt.kind in "biu":
+            x = x.astype(np.float32)
+        elif dt == _BF16 or dt == _F16:
+            return getattr(sp, name)(x.astype(np.float32)).astype(dt)
+        return getattr(sp, name)(x)
+    return call
+
+
+def _sigmoid(x):
+    dt = x.dtype
+    if dt == _BF16 or dt == _F16:
+        return _sigmoid(x.astype(np.float32)).astype(dt)
+    if dt.kind == "c":
+        return 1 / (1 + np.exp(-x))
+    # stable on both tails: exp of a non-positive number never overflows
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(dt, copy=False)
+
+
+def _div(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.true_divide(a, b)
+
+
+def _quiet(fn):
+    def call(*args):
+        with np.errstate(all="ignore"):
+            return fn(*args)
+    return call
+
+
+def _floor_divide(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if isinstance(b, (int, float)) and b == 0 and np.asarray(a).dtype.kind in "iu":
+            raise ZeroDivisionError("floor_divide: ZeroDivisionError (integer division by zero)")
+        return np.floor_divide(a, b)
+
+
+class NumpyBackend:
+    """The ``cpu`` backend. See :class:`ember.backend.Backend` for the contract."""
+
+    name = "cpu"
+    aliasing = True
+    unavailable_reason = ""
+
+    def __init__(self):
+        self._default_gen = np.random.Generator(np.random.PCG64(0))
+        self._seed = 0
+
+    # -- capabilities --------------------------------------------------------------------
+    def is_available(self):
+        return True
+
+    def device_count(self):
+        return 1
+
+    def dtypes(self, index=None):
+        return tuple(_D2N)
+
+    def synchronize(self, index=None):
+        return None
+
+    def memory_stats(self, index=None):
+        return {"allocated_bytes": 0, "reserved_bytes": 0}
+
+    def default_index(self):
+        return None
+
+    # -- dtypes --------------------------------------------------------------------------
+    def native_dtype(self, d):
+        return _D2N[d]
+
+    def ember_dtype(self, native):
+        try:
+            return _N2D[np.dtype(native)]
+        except KeyError:
+            raise TypeError(f"can't convert NumPy dtype {native} to an ember dtype; supported: "
+                            f"bool, uint8, int8/16/32/64, float16/32/64, bfloat16, "
+                            f"complex64/128") from None
+
+    # -- memory --------------------------------------------------------------------------
+    def empty(self, shape, d, index=None):
+        return np.empty(shape, _D2N[d])
+
+    def full(self, shape, value, d, index=None):
+        return np.full(shape, value, _D2N[d])
+
+    def asarray(self, obj, d, index=None):
+        if d is not None:
+            nd = _D2N[d]
+            if isinstance(obj, np.ndarray):
+                return np.array(obj, dtype=nd, order="C", copy=True)
+            try:
+                return np.array(obj, dtype=nd)
+            except OverflowError:
+                # python ints beyond the dtype wrap around as in C (PyTorch does the same)
+                return np.array(obj, dtype=np.int64 if nd.kind != "u" else np.uint64).astype(nd)
+        a = np.array(obj, order="C", copy=True)
+        if a.dtype.kind == "O":
+            raise TypeError(f"could not infer a dtype for {type(obj).__name__} data: nested "
+                            f"sequences must be rectangular and hold numbers or tensors")
+        if a.dtype.kind in "US":
+            raise TypeError(f"new(): invalid data type '{a.dtype.kind == 'U' and 'str'}'")
+        if a.dtype not in _N2D:
+            a = a.astype(_D2N[_N2D_fallback(a.dtype)])
+        return a
+
+    def to_host(self, x):
+        return x
+
+    def view(self, buffer, shape, strides, offset):
+        isz = buffer.itemsize
+        return np.ndarray(shape, buffer.dtype, buffer, offset * isz, tuple(s * isz for s in strides))
+
+    def write(self, buffer, shape, strides, offset, src):
+        isz = buffer.itemsize
+        dst = np.ndarray(shape, buffer.dtype, buffer, offset * isz, tuple(s * isz for s in strides))
+        if isinstance(src, np.ndarray) and np.shares_memory(dst, src):
+            src = src.copy()
+        np.copyto(dst, src, casting="unsafe")
+        return buffer
+
+    def as_buffer(self, x):
+        if not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x)
+        elif x.base is not None and not x.flags.owndata and x.ndim != 1:
+            pass
+        return x, x.reshape(-1)
+
+    def astype(self, x, d):
+        nd = _D2N[d]
+        if nd.kind in "iu" and x.dtype.kind in "fc":
+            with np.errstate(invalid="ignore"):
+                if x.dtype.kind == "c":
+                    x = x.real
+                return np.trunc(x).astype(np.int64).astype(nd) if nd.kind == "u" else x.astype(nd)
+        if nd.kind != "c" and x.dtype.kind == "c":
+            x = x.real
+        return x.astype(nd)
+
+    def copy(self, x):
+        return np.array(x, order="C", copy=True)
+
+    def data_ptr(self, buffer):
+        return buffer.__array_interface__["data"][0] if buffer.size else 0
+
+    # -- elementwise ---------------------------------------------------------------------
+    neg = staticmethod(np.negative)
+    abs = staticmethod(np.absolute)
+    exp = staticmethod(_lowp(np.exp))
+    exp2 = staticmethod(_lowp(np.exp2))
+    expm1 = staticmethod(_lowp(np.expm1))
+    log = staticmethod(_quiet(_lowp(np.log)))
+    log2 = staticmethod(_quiet(_lowp(np.log2)))
+    log10 = staticmethod(_quiet(_lowp(np.log10)))
+    log1p = staticmethod(_quiet(_lowp(np.log1p)))
+    sqrt = staticmethod(_quiet(_lowp(np.sqrt)))
+    sin = staticmethod(_lowp(np.sin))
+    cos = staticmethod(_lowp(np.cos))
+    tan = staticmethod(_lowp(np.tan))
+    asin = staticmethod(_quiet(_lowp(np.arcsin)))
+    acos = staticmethod(_quiet(_lowp(np.arccos)))
+    atan = staticmethod(_lowp(np.arctan))
+    sinh = staticmethod(_lowp(np.sinh))
+    cosh = staticmethod(_lowp(np.cosh))
+    tanh = staticmethod(_lowp(np.tanh))
+    asinh = staticmethod(_lowp(np.arcsinh))
+    acosh = staticmethod(_quiet(_lowp(np.arccosh)))
+    atanh = staticmethod(_quiet(_lowp(np.arctanh)))
+    floor = staticmethod(np.floor)
+    ceil = staticmethod(np.ceil)
+    round = staticmethod(np.round)   # half to even, as PyTorch
+    trunc = staticmethod(np.trunc)
+    erf = staticmethod(_special("erf"))
+    erfinv = staticmethod(_quiet(_special("erfinv")))
+    lgamma = staticmethod(_quiet(_special("gammaln")))
+    digamma = staticmethod(_quiet(_special("digamma")))
+    logical_not = staticmethod(np.logical_not)
+    bitwise_not = staticmethod(np.invert)
+    isnan = staticmethod(np.isnan)
+    isinf = staticmethod(np.isinf)
+    isfinite = staticmethod(np.isfinite)
+    signbit = staticmethod(np.signbit)
+    conj = staticmethod(np.conjugate)
+    real = staticmethod(np.real)
+    imag = staticmethod(np.imag)
+    angle = staticmethod(np.angle)
+    sigmoid = staticmethod(_quiet(_sigmoid))
+
+    @staticmethod
+    def sign(x):
+        if x.dtype.kind == "c":
+            a = np.abs(x)
+            with np.errstate(all="ignore"):
+                return np.where(a == 0, 0, x / np.where(a == 0, 1, a)).astype(x.dtype)
+        if x.dtype == np.bool_:
+            return x.copy()
+        return np.sign(x)
+
+    add = staticmethod(np.add)
+    sub = staticmethod(np.subtract)
+    mul = staticmethod(np.multiply)
+    div = staticmethod(_div)
+    floor_divide = staticmethod(_floor_divide)
+    remainder = staticmethod(_quiet(np.remainder))
+    fmod = staticmethod(_quiet(np.fmod))
+    pow = staticmethod(_quiet(np.power))
+    atan2 = staticmethod(np.arctan2)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+    fmax = staticmethod(np.fmax)
+    fmin = staticmethod(np.fmin)
+    hypot = staticmethod(np.hypot)
+    copysign = staticmethod(np.copysign)
+    eq = staticmethod(np.equal)
+    ne = staticmethod(np.not_equal)
+    lt = staticmethod(np.less)
+    le = staticmethod(np.less_equal)
+    gt = staticmethod(np.greater)
+    ge = staticmethod(np.greater_equal)
+    logical_and = staticmethod(np.logical_and)
+    logical_or = staticmethod(np.logical_or)
+    logical_xor = staticmethod(np.logical_xor)
+    bitwise_and = staticmethod(np.bitwise_and)
+    bitwise_or = staticmethod(np.bitwise_or)
+    bitwise_xor = staticmethod(np.bitwise_xor)
+    left_shift = staticmethod(np.left_shift)
+    right_shift = staticmethod(np.right_shift)
+
+    @staticmethod
+    def where(cond, a, b):
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def clip(x, lo, hi):
+        if lo is not None:
+            x = np.maximum(x, lo) if not isinstance(lo, np.ndarray) else np.where(np.isnan(x), x, np.maximum(x, lo))
+        if hi is not None:
+            x = np.minimum(x, hi)
+        return x
+
+    # -- reductions ----------------------------------------------------------------------
+    @staticmethod
+    def sum(x, axis, keepdims, dtype=None):
+        return np.asarray(np.sum(x, axis=axis, keepdims=keepdims,
+                                 dtype=None if dtype is None else _D2N[dtype]))
+
+    @staticmethod
+    def prod(x, axis, keepdims, dtype=None):
+        return np.asarray(np.prod(x, axis=axis, keepdims=keepdims,
+                                  dtype=None if dtype is None else _D2N[dtype]))
+
+    @staticmethod
+    def max(x, axis, keepdims):
+        return np.asarray(np.max(x, axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def min(x, axis, keepdims):
+        return np.asarray(np.min(x, axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def all(x, axis, keepdims):
+        return np.asarray(np.all(x, axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def any(x, axis, keepdims):
+        return np.asarray(np.any(x, axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def argmax(x, axis, keepdims):
+        return np.asarray(np.argmax(x, axis=axis, keepdims=keepdims)).astype(np.int64, copy=False)
+
+    @staticmethod
+    def argmin(x, axis, keepdims):
+        return np.asarray(np.argmin(x, axis=axis, keepdims=keepdims)).astype(np.int64, copy=False)
+
+    @staticmethod
+    def cumsum(x, axis):
+        return np.cumsum(x, axis=axis)
+
+    @staticmethod
+    def cumprod(x, axis):
+        return np.cumprod(x, axis=axis)
+
+    @staticmethod
+    def sort(x, axis, descending, stable):
+        if descending:
+            # a stable descending sort: sort the negated order key, keeping ties in order
+            if x.dtype == np.bool_ or x.dtype.kind == "u":
+                key = -(x.astype(np.int64))
+            elif x.dtype.kind == "f" and x.dtype.itemsize <= 2:
+                key = -(x.astype(np.float32))
+            else:
+                key = -x if x.dtype.kind != "f" else np.where(np.isnan(x), -np.inf, -x)
+            idx = np.argsort(key, axis=axis, kind="stable")
+        else:
+            idx = np.argsort(x, axis=axis, kind="stable" if stable else "quicksort")
+        idx = idx.astype(np.int64, copy=False)
+        return np.take_along_axis(x, idx, axis=axis), idx
+
+    @staticmethod
+    def matmul(a, b):
+        return np.matmul(a, b)
+
+    # -- indexing ------------------------------------------------------------------------
+    @staticmethod
+    def take(x, index, axis):
+        return np.take(x, index, axis=axis)
+
+    @staticmethod
+    def take_along_axis(x, index, axis):
+        return np.take_along_axis(x, index, axis=axis)
+
+    @staticmethod
+    def scatter(x, index, src, axis, reduce):
+        out = np.array(x, copy=True)
+        idx = list(np.indices(index.shape, sparse=True))
+        idx[axis] = index
+        idx = tuple(idx)
+        if not isinstance(src, np.ndarray):
+            src = np.full(index.shape, src, dtype=x.dtype)
+        else:
+            src = src[tuple(slice(0, n) for n in index.shape)]
+        if reduce is None:
+            out[idx] = src
+        elif reduce == "sum":
+            np.add.at(out, idx, src)
+        elif reduce == "prod":
+            np.multiply.at(out, idx, src)
+        elif reduce == "amax":
+            np.maximum.at(out, idx, src)
+        elif reduce == "amin":
+            np.minimum.at(out, idx, src)
+        else:
+            raise ValueError(f"scatter: unknown reduce {reduce!r}")
+        return out
+
+    @staticmethod
+    def getitem(x, key):
+        r = x[key]
+        return np.array(r, copy=True) if isinstance(r, np.ndarray) else np.asarray(r)
+
+    @staticmethod
+    def setitem(x, key, value, accumulate):
+        if accumulate:
+            np.add.at(x, key, value)
+        else:
+            x[key] = value
+
+    @staticmethod
+    def nonzero(x):
+        return tuple(i.astype(np.int64, copy=False) for i in np.nonzero(x))
+
+    @staticmethod
+    def concat(arrays, axis):
+        return np.concatenate(arrays, axis=axis)
+
+    # -- random --------------------------------------------------------------------------
+    def new_generator(self, seed, index=None):
+        return np.random.Generator(np.random.PCG64(seed))
+
+    def default_generator(self, index=None):
+        return self._default_gen
+
+    def generator_seed(self, gen, seed):
+        gen.bit_generator.state = np.random.PCG64(seed).state
+
+    def generator_get_state(self, gen):
+        return pickle.dumps(gen.bit_generator.state, protocol=4)
+
+    def generator_set_state(self, gen, state):
+        st = _safe_state(bytes(state))
+        gen.bit_generator.state = st
+
+    def random(self, gen, kind, shape, d, index=None, **p):
+        nd = _D2N[d]
+        if kind == "uniform":
+            ft = np.float64 if nd == np.float64 else np.float32
+            r = gen.random(shape, dtype=ft)
+            lo, hi = p.get("low", 0.0), p.get("high", 1.0)
+            if lo != 0.0 or hi != 1.0:
+                r = r * (hi - lo) + lo
+            return r.astype(nd, copy=False)
+        if kind == "normal":
+            ft = np.float64 if nd == np.float64 else np.float32
+            r = gen.standard_normal(shape, dtype=ft)
+            m, s = p.get("mean", 0.0), p.get("std", 1.0)
+            if not (isinstance(s, (int, float)) and s == 1.0):
+                r = r * s
+            if not (isinstance(m, (int, float)) and m == 0.0):
+                r = r + m
+            return np.asarray(r).astype(nd, copy=False)
+        if kind == "randint":
+            return gen.integers(p["low"], p["high"], size=shape, dtype=np.int64).astype(nd)
+        if kind == "bernoulli":
+            return (gen.random(shape) < p["p"]).astype(nd)
+        if kind == "exponential":
+            return (gen.standard_exponential(shape) / p.get("lambd", 1.0)).astype(nd)
+        if kind == "randperm":
+            return gen.permutation(p["n"]).astype(nd)
+        if kind == "multinomial":
+            return _multinomial(gen, p["probs"], p["num_samples"], p["replacement"]).astype(nd)
+        raise MissingPrimitive(f"cpu backend: random kind {kind!r} is not implemented")
+
+
+def _N2D_fallback(nd):
+    if nd.kind == "u":
+        return ember.int64
+    if nd.kind == "f":
+        return ember.float64
+    if nd.kind == "c":
+        return ember.complex128
+    raise TypeError(f"can't convert NumPy dtype {nd} to an ember dtype")
+
+
+def _safe_state(state: bytes):
+    class _R(pickle.Unpickler):
+        def find_class(self, module, name):
+            raise pickle.UnpicklingError(f"generator state may not reference {module}.{name}")
+    st = _R(__import__("io").BytesIO(state)).load()
+    if not isinstance(st, dict) or "bit_generator" not in st:
+        raise ValueError("set_rng_state: not a cpu generator state")
+    return st
+
+
+def _multinomial(gen, probs, n, replacement):
+    p = np.asarray(probs, dtype=np.float64)
+    single = p.ndim == 1
+    p2 = p.reshape(1, -1) if single else p
+    rows = p2.shape[0]
+    if replacement:
+        cdf = np.cumsum(p2, axis=1)
+        cdf = cdf / cdf[:, -1:]
+        u = gen.random((rows, n))
+        out = np.minimum((u[:, :, None] > cdf[:, None, :]).sum(-1), p2.shape[1] - 1)
+    else:
+        # Gumbel top-k: sampling without replacement proportional to the weights
+        g = -np.log(-np.log(gen.random(p2.shape)))
+        with np.errstate(divide="ignore"):
+            keys = np.where(p2 > 0, np.log(p2) + g, -np.inf)
+        out = np.argsort(-keys, axis=1, kind="stable")[:, :n]
+    return out[0] if single else out
+
+
+def _arange(self, n, d, index=None):
+    return np.arange(n, dtype=_D2N[d])
+
+
+def _wrap_host(self, obj):
+    """(flat buffer, shape, strides, offset) viewing a host array's memory, no copy."""
+    a = obj if isinstance(obj, np.ndarray) else np.asarray(obj)
+    if a.dtype not in _N2D or _N2D[a.dtype] not in _D2N or _D2N[_N2D[a.dtype]] != a.dtype:
+        raise TypeError(f"can't convert np.ndarray of type numpy.{a.dtype}. The only supported "
+                        f"types are: float64, float32, float16, complex64, complex128, int64, "
+                        f"int32, int16, int8, uint8, and bool.")
+    isz = a.itemsize
+    if any(s < 0 for s in a.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
+                         "with negative strides are not currently supported. (You can probably "
+                         "work around this by making a copy of your array with array.copy().)")
+    if any(s % isz for s in a.strides):
+        raise ValueError("given numpy array strides not a multiple of the element byte size. "
+                         "Copy the numpy array to reallocate the memory.")
+    strides = tuple(s // isz for s in a.strides)
+    span = (1 + sum((n - 1) * s for n, s in zip(a.shape, strides))) if a.size else 0
+    flat = np.lib.stride_tricks.as_strided(a, shape=(span,), strides=(isz,),
+                                           writeable=a.flags.writeable)
+    return flat, a.shape, strides, 0
+
+
+NumpyBackend.arange = _arange
+NumpyBackend.wrap_host = _wrap_host

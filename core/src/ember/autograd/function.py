@@ -1,0 +1,350 @@
+"""``autograd.Function``: forward and backward side by side.
+
+Every built-in differentiable op is a small ``Function`` subclass; user-defined functions use
+the same class. ``forward(ctx, *args)`` computes the result (it may return backend-native arrays,
+which are wrapped), ``backward(ctx, *grads)`` returns one gradient per ``forward`` argument
+(None for non-tensors), written in ember ops so it is itself differentiable.
+
+NOTE [saved outputs]: a tensor that is an *output* of the node and also saved for backward
+would make a cycle (output -> grad_fn -> saved output). The node instead keeps a grad-less
+alias of the output and rebuilds a tensor with ``grad_fn=node`` when ``saved_tensors`` is
+read, as PyTorch's SavedVariable does. The graph is then freed by reference counting alone.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from .graph import Node, grad_accumulator
+from .grad_mode import STATE
+from . import anomaly_mode as _anomaly
+
+__all__ = ["Function", "FunctionCtx", "BackwardNode", "once_differentiable"]
+
+
+def _tensor_cls():
+    from .._tensor import Tensor
+    return Tensor
+
+
+class FunctionCtx:
+    """What ``forward`` and ``backward`` share: ``save_for_backward``, ``saved_tensors``,
+    ``needs_input_grad``, ``mark_dirty``, ``mark_non_differentiable``,
+    ``set_materialize_grads``. Attributes set on it in forward are visible in backward."""
+
+    needs_input_grad = ()
+    _saved = ()
+    _dirty = ()
+    _non_diff = ()
+    materialize_grads = True
+
+    def save_for_backward(self, *tensors):
+        self._saved = tensors
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_diff = tensors
+
+    def set_materialize_grads(self, value: bool):
+        self.materialize_grads = bool(value)
+
+    @property
+    def saved_tensors(self):
+        return self._saved
+
+
+class _NoGradCtx(FunctionCtx):
+    """The ctx of an op run without grad: saving is a no-op."""
+
+    def save_for_backward(self, *tensors):
+        pass
+
+
+_NO_GRAD_CTX = _NoGradCtx()
+
+
+class _SavedOut:
+    __slots__ = ("alias", "nr", "version")
+
+    def __init__(self, alias, nr, version):
+        self.alias, self.nr, self.version = alias, nr, version
+
+
+class BackwardNode(Node, FunctionCtx):
+    """The graph node of one ``Function`` application; also the ``ctx`` its methods see."""
+
+    _fn = None
+
+    def __init__(self):
+        Node.__init__(self)
+        self._in_meta = ()
+        self._versions = ()
+
+    def name(self):
+        return self._name
+
+    @property
+    def saved_tensors(self):
+        if self._released:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or "
+                "if you need to access saved tensors after calling backward.")
+        out = []
+        for s, ver in zip(self._saved, self._versions):
+            if isinstance(s, _SavedOut):
+                t = s.alias._alias()
+                if STATE.grad_enabled or True:
+                    t.grad_fn = self
+                    t._output_nr = s.nr
+                    t._rg = True
+                cur = s.alias._storage._version
+                if cur != s.version:
+                    self._raise_version(s.alias, s.nr, cur, s.version, output=True)
+                out.append(t)
+            elif s is None:
+                out.append(None)
+            else:
+                cur = s._storage._version
+                if cur != ver:
+                    self._raise_version(s, None, cur, ver)
+                out.append(s)
+        return tuple(out)
+
+    def _raise_version(self, t, nr, cur, expected, output=False):
+        where = (f"which is output {nr} of {self.name()}" if output else
+                 f"which is saved by {self.name()}")
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{t.type()} {list(t.shape)}], {where}, is at version {cur}; "
+            f"expected version {expected} instead. Hint: replace the in-place op (e.g. x += 1, "
+            f"x.add_()) with its out-of-place form, or clone() the tensor before modifying it.")
+
+    def _release(self):
+        self._released = True
+        self._saved = ()
+
+    def apply(self, grads):
+        from .._tensor import _sum_to
+        fn = self._fn
+        if self.materialize_grads:
+            grads = tuple(g if g is not None else self._zeros_for_output(i)
+                          for i, g in enumerate(grads))
+        res = fn.backward(self, *grads)
+        if not isinstance(res, tuple):
+            res = (res,)
+        meta = self._in_meta
+        n = len(meta)
+        if len(res) < n:
+            if len(res) > 0 and all(r is None for r in res[len(res):]):
+                pass
+            raise RuntimeError(
+                f"function {fn.__name__}.backward returned an incorrect number of gradients "
+                f"(expected {n}, got {len(res)})")
+        out = []
+        Tensor = _tensor_cls()
+        for i in range(n):
+            m = meta[i]
+            g = res[i]
+            if m is None or g is None:
+                out.append(None)
+                continue
+            if not isinstance(g, Tensor):
+                raise TypeError(f"{fn.__name__}.backward must return Tensors or None, got "
+                                f"{type(g).__name__} for input {i}")
+            shape, dtype, dev = m
+            if g._shape != shape:
+                try:
+                    g = _sum_to(g, shape)
+                except RuntimeError:
+                    raise RuntimeError(
+                        f"Function {self.name()} returned an invalid gradient at index {i} - "
+                        f"got {list(g._shape)} but expected shape compatible with "
+                        f"{list(shape)}") from None
+            if g._dtype is not dtype and dtype is not None:
+                g = g.to(dtype)
+            out.append(g)
+        return tuple(out)
+
+    def _zeros_for_output(self, i):
+        from .. import _creation
+        shape, dtype, dev = self._out_meta[i]
+        return _creation.zeros(shape, dtype=dtype, device=dev)
+
+
+class _FunctionMeta(type):
+    def __init__(cls, name, bases, ns):
+        super().__init__(name, bases, ns)
+        node_name = ns.get("_node_name") or f"{name}Backward"
+        cls._backward_cls = type(node_name, (BackwardNode,), {"_fn": cls, "_name": node_name})
+
+
+class Function(metaclass=_FunctionMeta):
+    """Base class for differentiable operations with a hand-written backward.
+
+    Example::
+
+        class Exp(ember.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp()
+                ctx.save_for_backward(y)
+                return y
+
+            @staticmethod
+            def backward(ctx, grad):
+                (y,) = ctx.saved_tensors
+                return grad * y
+
+        y = Exp.apply(x)      # shape of x; y.grad_fn is <ExpBackward ...>
+    """
+
+    _builtin = False
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("You must implement either the backward or vjp method for "
+                                  "your custom autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("autograd.Function is used through its classmethod apply(), "
+                           "e.g. MyFn.apply(x); do not instantiate it")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        Tensor = _tensor_cls()
+        needs = False
+        if STATE.grad_enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._rg:
+                    needs = True
+                    break
+        if not needs:
+            if cls._builtin:
+                out = cls.forward(_NO_GRAD_CTX, *args, **kwargs)
+                return _wrap_outputs(out, args)
+            ctx = FunctionCtx()
+            prev = STATE.grad_enabled
+            STATE.grad_enabled = False
+            try:
+                out = cls.forward(ctx, *args, **kwargs)
+            finally:
+                STATE.grad_enabled = prev
+            return _wrap_outputs(out, args)
+        return _apply_with_grad(cls, args, kwargs)
+
+
+def _wrap_outputs(out, args):
+    from .._tensor import Tensor, _from_native_like
+    if isinstance(out, tuple):
+        return tuple(o if (o is None or isinstance(o, Tensor) or not hasattr(o, "shape"))
+                     else _from_native_like(o, args) for o in out)
+    if isinstance(out, Tensor) or not hasattr(out, "shape"):
+        return out
+    return _from_native_like(out, args)
+
+
+def _apply_with_grad(cls, args, kwargs):
+    from .._tensor import Tensor
+    node = cls._backward_cls()
+    if _anomaly._state["on"]:
+        _anomaly.record_stack(node)
+    edges = []
+    meta = []
+    needs_in = []
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._rg:
+                gf = a.grad_fn
+                edges.append((gf, a._output_nr) if gf is not None else (grad_accumulator(a), 0))
+                meta.append((a._shape, a._dtype, a.device))
+                needs_in.append(True)
+            else:
+                edges.append((None, 0))
+                meta.append(None)
+                needs_in.append(False)
+        else:
+            edges.append((None, 0))
+            meta.append(None)
+            needs_in.append(False)
+    node.next_functions = tuple(edges)
+    node._in_meta = tuple(meta)
+    node.needs_input_grad = tuple(needs_in)
+    prev = STATE.grad_enabled
+    STATE.grad_enabled = False
+    try:
+        out = cls.forward(node, *args, **kwargs)
+    finally:
+        STATE.grad_enabled = prev
+    out = _wrap_outputs(out, args)
+    single = not isinstance(out, tuple)
+    outs = (out,) if single else out
+    dirty = node._dirty
+    non_diff = node._non_diff
+    out_meta = []
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            out_meta.append(None)
+            continue
+        out_meta.append((o._shape, o._dtype, o.device))
+        if any(o is n for n in non_diff) or not (o._dtype.is_floating_point or o._dtype.is_complex):
+            continue
+        if any(o is d for d in dirty):
+            if o.grad_fn is None and o._rg and STATE.grad_enabled:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
+            o._storage._version += 1
+        elif any(o is a for a in args):
+            # forward returned an input unchanged: give the output its own identity
+            o = o._alias()
+            outs = outs[:i] + (o,) + outs[i + 1:]
+        o.grad_fn = node
+        o._output_nr = i
+        o._rg = True
+    node._out_meta = tuple(out_meta)
+    # saved tensors: outputs become aliases (NOTE [saved outputs]); record versions
+    saved = node._saved
+    if saved:
+        conv = []
+        vers = []
+        for s in saved:
+            if s is None:
+                conv.append(None)
+                vers.append(0)
+                continue
+            if not isinstance(s, Tensor):
+                raise TypeError(f"save_for_backward can only save tensors, but argument got "
+                                f"{type(s).__name__}")
+            k = next((j for j, o in enumerate(outs) if o is s), None)
+            if k is not None:
+                conv.append(_SavedOut(s._alias(), k, s._storage._version))
+                vers.append(0)
+            else:
+                conv.append(s)
+                vers.append(s._storage._version)
+        node._saved = tuple(conv)
+        node._versions = tuple(vers)
+    return outs[0] if single else outs
+
+
+def once_differentiable(fn):
+    """Decorator for ``backward``: run it without recording a graph (its result cannot be
+    differentiated again; doing so raises)."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *grads):
+        from .grad_mode import no_grad
+        with no_grad():
+            return fn(ctx, *grads)
+    return wrapper

@@ -1,0 +1,105 @@
+"""Graph nodes. A ``Node`` is what ``tensor.grad_fn`` returns: it knows its inputs' nodes
+(``next_functions``) and how to map output gradients to input gradients."""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+__all__ = ["Node", "AccumulateGrad"]
+
+_seq = itertools.count()
+
+
+class Node:
+    """A backward function in the autograd graph.
+
+    ``next_functions`` is a tuple of ``(node, output_nr)`` pairs (``(None, 0)`` for inputs that
+    need no gradient), one per differentiable input, as in PyTorch.
+    """
+
+    _name = "Node"
+
+    def __init__(self):
+        self.next_functions = ()
+        self._seq = next(_seq)
+        self._pre_hooks = None     # {output_nr: [fn(grad) -> grad|None]} (tensor hooks)
+        self._node_pre_hooks = None
+        self._hooks = None         # [fn(grad_inputs, grad_outputs)]
+        self._released = False
+
+    def name(self) -> str:
+        return self._name
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; it may return new
+        grad_inputs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _Handle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; it may return new grad_outputs."""
+        if self._node_pre_hooks is None:
+            self._node_pre_hooks = []
+        self._node_pre_hooks.append(fn)
+        return _Handle(self._node_pre_hooks, fn)
+
+    def _add_tensor_hook(self, output_nr, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        lst = self._pre_hooks.setdefault(output_nr, [])
+        lst.append(fn)
+        return _Handle(lst, fn)
+
+    def apply(self, grads):  # pragma: no cover - overridden
+        raise NotImplementedError(f"{self.name()}.apply")
+
+    def _release(self):
+        self._released = True
+
+
+class _Handle:
+    """Returned by ``register_hook``; ``remove()`` unregisters."""
+
+    def __init__(self, lst, fn):
+        self._lst, self._fn = lst, fn
+
+    def remove(self):
+        try:
+            self._lst.remove(self._fn)
+        except ValueError:
+            pass
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor that requires grad: adds the incoming gradient to ``.grad``."""
+
+    _name = "AccumulateGrad"
+
+    def __init__(self, variable):
+        super().__init__()
+        self.variable = variable
+        self._post_acc = None
+
+    def apply(self, grads):
+        from .._tensor import _accumulate_into_grad
+        _accumulate_into_grad(self.variable, grads[0])
+        if self._post_acc:
+            for h in list(self._post_acc):
+                h(self.variable)
+        return ()
+
+
+def grad_accumulator(t):
+    """The (cached, weakly held) AccumulateGrad node of leaf ``t``."""
+    ref = t.__dict__.get("_accum")
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t.__dict__["_accum"] = weakref.ref(acc)
+    return acc

@@ -1,0 +1,215 @@
+"""The backend protocol: what a device plugin implements.
+
+A backend owns memory and kernels for one device type and knows nothing of autograd. Arrays
+passed to and returned from these methods are the backend's *native* arrays (NumPy arrays,
+CuPy arrays, ...); the core never looks inside them except for ``.shape`` and ``.dtype``.
+
+The list of primitives is short and fixed (see ``UNARY``, ``BINARY`` and the methods of
+:class:`Backend`). Everything else -- softmax, convolution, losses, linear algebra built from
+matmul -- is composed in the core from these. A backend may also offer the *optional* kernels
+listed in ``OPTIONAL``; the core uses them when present and its generic fallback otherwise.
+
+A missing required primitive raises :class:`MissingPrimitive`, naming the backend and the
+method, at the first call that needs it. docs/backend-protocol.md is the long form of this page.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, Sequence, runtime_checkable
+
+from ._dtype import dtype
+
+__all__ = ["Backend", "UNARY", "BINARY", "REDUCTIONS", "OPTIONAL", "MissingPrimitive",
+           "check_backend"]
+
+#: unary elementwise primitives: ``backend.<name>(x) -> array``
+UNARY = (
+    "neg", "abs", "sign", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt",
+    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
+    "atanh", "floor", "ceil", "round", "trunc", "erf", "erfinv", "lgamma", "digamma",
+    "logical_not", "bitwise_not", "isnan", "isinf", "isfinite", "signbit", "conj", "real",
+    "imag", "angle", "sigmoid",
+)
+
+#: binary elementwise primitives: ``backend.<name>(a, b) -> array``; either side may be a
+#: Python scalar, which must not change the result dtype (weak scalars, as NEP 50).
+BINARY = (
+    "add", "sub", "mul", "div", "floor_divide", "remainder", "fmod", "pow", "atan2",
+    "maximum", "minimum", "fmax", "fmin", "hypot", "copysign", "eq", "ne", "lt", "le", "gt",
+    "ge", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "left_shift", "right_shift",
+)
+
+#: reductions: ``backend.<name>(x, axis: tuple[int, ...] | None, keepdims: bool)``
+REDUCTIONS = ("sum", "prod", "max", "min", "all", "any")
+
+#: optional fast kernels; each has a fallback in the core
+OPTIONAL = ("conv", "softmax", "log_softmax", "adam_step", "linalg", "fft")
+
+
+class MissingPrimitive(NotImplementedError):
+    """A backend lacks a primitive the core needs; the message names both."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """One device type's implementation. All methods are required unless noted.
+
+    Declared capabilities
+    ---------------------
+    ``name``: the device type (``"cpu"``). ``aliasing``: True when ``view`` returns arrays
+    that share memory with the buffer (NumPy, CuPy); False for backends whose views are
+    copies (the core then re-reads views after in-place writes).
+    """
+
+    name: str
+    aliasing: bool
+
+    # -- capabilities --------------------------------------------------------------------
+    def is_available(self) -> bool:
+        """True when the hardware and driver are usable."""
+
+    @property
+    def unavailable_reason(self) -> str:
+        """Why ``is_available()`` is False (empty when available)."""
+
+    def device_count(self) -> int:
+        """How many devices of this type exist (1 for a host backend)."""
+
+    def dtypes(self, index: int | None = None) -> tuple[dtype, ...]:
+        """The ember dtypes this device supports."""
+
+    def synchronize(self, index: int | None = None) -> None:
+        """Wait for all queued work on the device to finish."""
+
+    def memory_stats(self, index: int | None = None) -> dict[str, int]:
+        """At least ``allocated_bytes`` and ``reserved_bytes`` (0 where unknown)."""
+
+    def default_index(self) -> int | None:
+        """The index a bare device name means (``None`` for ``cpu``, the current device for
+        ``cuda``)."""
+
+    # -- dtypes --------------------------------------------------------------------------
+    def native_dtype(self, d: dtype) -> Any:
+        """The native dtype for an ember dtype (raise ``TypeError`` if unsupported)."""
+
+    def ember_dtype(self, native: Any) -> dtype:
+        """The ember dtype for a native dtype."""
+
+    # -- memory and layout ---------------------------------------------------------------
+    def empty(self, shape: tuple[int, ...], d: dtype, index: int | None) -> Any:
+        """A C-contiguous uninitialised array."""
+
+    def full(self, shape: tuple[int, ...], value: Any, d: dtype, index: int | None) -> Any:
+        """A C-contiguous array filled with ``value``."""
+
+    def asarray(self, obj: Any, d: dtype | None, index: int | None) -> Any:
+        """An array from nested Python sequences/scalars or a host (NumPy) array. With
+        ``d=None`` infer: bool, int64, float64 or complex128 for Python data; the host
+        array's own dtype for arrays. Always a new, C-contiguous array."""
+
+    def to_host(self, x: Any) -> Any:
+        """A host NumPy array with the same values (a view where the memory is host memory)."""
+
+    def view(self, buffer: Any, shape: tuple[int, ...], strides: tuple[int, ...],
+             offset: int) -> Any:
+        """The strided view ``buffer[offset + sum(i_k * strides_k)]`` (strides in elements)
+        of a 1-D buffer. Aliasing backends return a view; others may return a copy."""
+
+    def write(self, buffer: Any, shape: tuple[int, ...], strides: tuple[int, ...],
+              offset: int, src: Any) -> Any:
+        """Write ``src`` (an array broadcastable to ``shape``, or a scalar) into the strided
+        region of ``buffer``; return the buffer (a new one for functional backends)."""
+
+    def as_buffer(self, x: Any) -> tuple[Any, Any]:
+        """``(c, flat)``: a C-contiguous version of ``x`` (``x`` itself when it already is)
+        and a 1-D array aliasing ``c``'s memory."""
+
+    def astype(self, x: Any, d: dtype) -> Any:
+        """``x`` converted to ``d`` (a new array; C-style wrap-around for ints)."""
+
+    def copy(self, x: Any) -> Any:
+        """A C-contiguous copy."""
+
+    def data_ptr(self, buffer: Any) -> int:
+        """The address of the buffer's first element (0 when not addressable)."""
+
+    # -- compute -------------------------------------------------------------------------
+    def where(self, cond: Any, a: Any, b: Any) -> Any:
+        """Elementwise select; ``a``/``b`` may be scalars."""
+
+    def clip(self, x: Any, lo: Any, hi: Any) -> Any:
+        """Elementwise clamp; ``lo``/``hi`` may be None, scalars or arrays."""
+
+    def argmax(self, x: Any, axis: int | None, keepdims: bool) -> Any:
+        """Index (int64) of the first maximum along ``axis`` (NaN counts as maximum)."""
+
+    def argmin(self, x: Any, axis: int | None, keepdims: bool) -> Any:
+        """Index (int64) of the first minimum along ``axis`` (NaN counts as minimum)."""
+
+    def cumsum(self, x: Any, axis: int) -> Any:
+        """Inclusive cumulative sum."""
+
+    def cumprod(self, x: Any, axis: int) -> Any:
+        """Inclusive cumulative product."""
+
+    def sort(self, x: Any, axis: int, descending: bool, stable: bool) -> tuple[Any, Any]:
+        """``(values, indices)`` sorted along ``axis``; NaN sorts last (first if descending)."""
+
+    def matmul(self, a: Any, b: Any) -> Any:
+        """Batched matrix product with broadcasting of batch dimensions."""
+
+    def take(self, x: Any, index: Any, axis: int) -> Any:
+        """Select entries of ``x`` along ``axis`` by an int64 index array (``index_select``)."""
+
+    def take_along_axis(self, x: Any, index: Any, axis: int) -> Any:
+        """``gather``: ``out[..i..] = x[..index[..i..]..]`` along ``axis``."""
+
+    def scatter(self, x: Any, index: Any, src: Any, axis: int, reduce: str | None) -> Any:
+        """A copy of ``x`` with ``src`` scattered along ``axis`` at ``index``; ``reduce`` is
+        None (overwrite), ``"sum"``, ``"prod"``, ``"amax"``, ``"amin"``."""
+
+    def getitem(self, x: Any, key: tuple) -> Any:
+        """NumPy-style advanced indexing; ``key`` holds slices, None, Ellipsis, ints and
+        native int64/bool arrays. Returns a new array."""
+
+    def setitem(self, x: Any, key: tuple, value: Any, accumulate: bool) -> None:
+        """In-place ``x[key] = value`` (or ``+=`` with repeated indices summed when
+        ``accumulate``)."""
+
+    def nonzero(self, x: Any) -> tuple[Any, ...]:
+        """One int64 index array per dimension, in C order."""
+
+    def concat(self, arrays: Sequence[Any], axis: int) -> Any:
+        """Join along an existing axis."""
+
+    # -- random --------------------------------------------------------------------------
+    def new_generator(self, seed: int, index: int | None) -> Any:
+        """A fresh random generator object for this device."""
+
+    def default_generator(self, index: int | None) -> Any:
+        """The device's default generator (what ``ember.manual_seed`` seeds)."""
+
+    def generator_seed(self, gen: Any, seed: int) -> None:
+        """Reseed ``gen``."""
+
+    def generator_get_state(self, gen: Any) -> bytes:
+        """The full state as bytes."""
+
+    def generator_set_state(self, gen: Any, state: bytes) -> None:
+        """Restore a state from ``generator_get_state``."""
+
+    def random(self, gen: Any, kind: str, shape: tuple[int, ...], d: dtype,
+               index: int | None, **params: Any) -> Any:
+        """Random numbers: ``kind`` is ``"uniform"`` (low, high), ``"normal"`` (mean, std),
+        ``"randint"`` (low, high), ``"bernoulli"`` (p: scalar or array), ``"exponential"``
+        (lambd), ``"randperm"`` (n), ``"multinomial"`` (probs, num_samples, replacement)."""
+
+
+_REQUIRED = [n for n in Backend.__dict__ if not n.startswith("_") and callable(Backend.__dict__[n])]
+
+
+def check_backend(backend: Any) -> list[str]:
+    """The names of required primitives ``backend`` lacks (empty when complete)."""
+    need = list(_REQUIRED) + list(UNARY) + list(BINARY) + list(REDUCTIONS)
+    return [n for n in need if not callable(getattr(backend, n, None))]

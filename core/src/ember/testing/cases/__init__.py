@@ -1,0 +1,1 @@
+"""Op case modules; each defines ``CASES: list[OpCase]`` (see NOTE [op cases])."""
