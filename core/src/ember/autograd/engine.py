@@ -75,11 +75,13 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
     if inputs is not None:
         targets = {k[0] for k in capture}
         needed = set()
-        # a node is needed when some target is reachable from it
+        # a node is needed when some target is reachable from it through its inputs; a
+        # target itself only runs when it leads to another target (its own gradient is
+        # captured on arrival), so grad() w.r.t. a non-leaf never frees the graph above it
         order = _topo(seen)
         for node in order:                        # children before parents
-            if node in targets or any(n in needed for n, _ in node.next_functions
-                                      if n is not None):
+            if any(n in needed or n in targets for n, _ in node.next_functions
+                   if n is not None):
                 needed.add(node)
 
     buffers = {}
