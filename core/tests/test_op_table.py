@@ -21,31 +21,37 @@ def _build(case, dtype, lib):
     args = []
     grads = []
     for arr, spec in make_inputs(case, dtype):
-        if spec is None:
-            args.append(arr)
-            continue
-        d = spec.dtype or (ember.int64 if spec.kind in ("int64", "index") else
-                           ember.bool if spec.kind == "bool" else dtype)
-        differentiable = (case.grad and spec.grad and (d.is_floating_point or d.is_complex))
-        if lib == "ember":
-            base = np.ascontiguousarray(arr) if not spec.noncontig else arr
-            if spec.noncontig:
-                full = np.repeat(arr, 2, axis=-1) if arr.ndim else arr
-                t = ember.tensor(full, dtype=d)[..., ::2] if arr.ndim else ember.tensor(arr, dtype=d)
-                assert arr.ndim == 0 or not t.is_contiguous()
-            else:
-                t = ember.tensor(base, dtype=d)
+        if isinstance(spec, list):      # a sequence argument holding tensors (cat, stack)
+            args.append([_one(case, dtype, lib, a, s, grads) for a, s in zip(arr, spec)])
         else:
-            if spec.noncontig and arr.ndim:
-                full = np.repeat(arr, 2, axis=-1)
-                t = torch.tensor(full, dtype=_tdtype(d))[..., ::2]
-            else:
-                t = torch.tensor(np.ascontiguousarray(arr), dtype=_tdtype(d))
-        if differentiable:
-            t.requires_grad_(True)
-            grads.append(t)
-        args.append(t)
+            args.append(_one(case, dtype, lib, arr, spec, grads))
     return args, grads
+
+
+def _one(case, dtype, lib, arr, spec, grads):
+    if spec is None:
+        return arr
+    d = spec.dtype or (ember.int64 if spec.kind in ("int64", "index") else
+                       ember.bool if spec.kind == "bool" else dtype)
+    differentiable = (case.grad and spec.grad and (d.is_floating_point or d.is_complex))
+    if lib == "ember":
+        base = np.ascontiguousarray(arr) if not spec.noncontig else arr
+        if spec.noncontig:
+            full = np.repeat(arr, 2, axis=-1) if arr.ndim else arr
+            t = ember.tensor(full, dtype=d)[..., ::2] if arr.ndim else ember.tensor(arr, dtype=d)
+            assert arr.ndim == 0 or not t.is_contiguous()
+        else:
+            t = ember.tensor(base, dtype=d)
+    else:
+        if spec.noncontig and arr.ndim:
+            full = np.repeat(arr, 2, axis=-1)
+            t = torch.tensor(full, dtype=_tdtype(d))[..., ::2]
+        else:
+            t = torch.tensor(np.ascontiguousarray(arr), dtype=_tdtype(d))
+    if differentiable:
+        t.requires_grad_(True)
+        grads.append(t)
+    return t
 
 
 def _flat_out(out):
@@ -130,8 +136,12 @@ def test_case_finite_differences(case):
 
     def scalar(*xs):
         it = iter(xs)
-        call = [next(it) if (isinstance(a, ember.Tensor) and a.requires_grad) else a
-                for a in args]
+
+        def sub(a):
+            if isinstance(a, list):
+                return [sub(b) for b in a]
+            return next(it) if (isinstance(a, ember.Tensor) and a.requires_grad) else a
+        call = [sub(a) for a in args]
         out = fn(*call, **case.kwargs)
         if case.post is not None:
             out = case.post(out)

@@ -297,7 +297,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_g
     step = (end - start) / max(steps - 1, 1)
     i = arange(steps, dtype=D.float64, device=device)
     half = steps // 2
-    from ._ops.core import where
+    from ._ops.elementwise import where
     t = where(i < half, start + step * i, end - step * (steps - 1 - i))
     t = t.to(d) if not d.is_floating_point and not d.is_complex else t.to(d)
     if out is not None:

@@ -109,11 +109,17 @@ class _Registry:
                 b = self.backends.get(dev_type)
                 if b is None:
                     self._raise_missing(dev_type)
-        if not hasattr(b, "dtypes"):   # a factory: build once
+        if isinstance(b, type) or not hasattr(b, "dtypes"):   # a class or factory: build once
             with self.lock:
                 b = self.backends[dev_type]
-                if not hasattr(b, "dtypes"):
-                    b = b()
+                if isinstance(b, type) or not hasattr(b, "dtypes"):
+                    try:
+                        b = b()
+                    except Exception as exc:
+                        raise RuntimeError(
+                            f"the backend of device type {dev_type!r} (plugin "
+                            f"{self.device_owner.get(dev_type)!r}) failed to start: "
+                            f"{type(exc).__name__}: {exc}") from exc
                     self.backends[dev_type] = b
         return b
 
@@ -165,7 +171,7 @@ class _Registry:
                 if ep.name.split(".", 1)[0] == group:
                     self.load_ep(ep)
             self.namespaces[ns] = {}
-            self._collect(ns, [])
+            self._collect(ns, list(self.pm.get_plugins()))   # ask every plugin
             return self.namespaces[ns]
 
     def missing_name(self, ns: str, name: str) -> AttributeError:

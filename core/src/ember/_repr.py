@@ -69,7 +69,7 @@ class _Fmt:
             if nz:
                 mx, mn = max(nz), min(nz)
                 if self.int_mode:
-                    self.sci = mx > 1e8
+                    self.sci = mx / mn > 1000.0 or mx > 1e8
                 else:
                     self.sci = mx / mn > 1000.0 or mx > 1e8 or mn < 1e-4
             if _Opts.sci_mode is not None:
@@ -111,7 +111,7 @@ def _render(vals, shape, fmt, indent):
     if not shape:
         return fmt(vals)
     if len(shape) == 1:
-        items = ["..." if v is None else fmt(v) for v in vals]
+        items = [" ..." if v is None else fmt(v) for v in vals]
         # wrap long rows at the line width
         per_line = max(1, (_Opts.linewidth - indent) // (fmt.width + 2))
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]

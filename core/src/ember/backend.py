@@ -19,7 +19,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 from ._dtype import dtype
 
-__all__ = ["Backend", "UNARY", "BINARY", "REDUCTIONS", "OPTIONAL", "MissingPrimitive",
+__all__ = ["Backend", "LinalgFftKernels", "UNARY", "BINARY", "REDUCTIONS", "OPTIONAL", "MissingPrimitive",
            "check_backend"]
 
 #: unary elementwise primitives: ``backend.<name>(x) -> array``
@@ -131,6 +131,15 @@ class Backend(Protocol):
     def copy(self, x: Any) -> Any:
         """A C-contiguous copy."""
 
+    def to_bytes(self, x: Any) -> bytes:
+        """The raw little-endian bytes of a C-contiguous array (for serialization)."""
+
+    def from_bytes(self, data: bytes, d: dtype, index: int | None) -> Any:
+        """A new 1-D array of dtype ``d`` from raw little-endian bytes."""
+
+    def arange(self, n: int, d: dtype, index: int | None) -> Any:
+        """``[0, 1, ..., n-1]`` of dtype ``d``."""
+
     def data_ptr(self, buffer: Any) -> int:
         """The address of the buffer's first element (0 when not addressable)."""
 
@@ -204,6 +213,51 @@ class Backend(Protocol):
         """Random numbers: ``kind`` is ``"uniform"`` (low, high), ``"normal"`` (mean, std),
         ``"randint"`` (low, high), ``"bernoulli"`` (p: scalar or array), ``"exponential"``
         (lambd), ``"randperm"`` (n), ``"multinomial"`` (probs, num_samples, replacement)."""
+
+
+class LinalgFftKernels(Protocol):
+    """The optional ``linalg`` and ``fft`` kernels (NOTE [optional linalg/fft]).
+
+    NOTE [optional linalg/fft]: ``ember.linalg`` and ``ember.fft`` call these when the
+    backend has them. Without ``linalg`` the decompositions and solvers (``inv``, ``det``,
+    ``solve``, ``cholesky``, ``qr``, ``svd``, ``eigh``, ...) raise ``NotImplementedError``
+    naming the backend and the function: a fallback built from elementwise primitives would be
+    too slow and too inaccurate to be useful. Products, norms built from sums and ``einsum``
+    need no kernel. Without ``fft`` the transforms fall back to a dense DFT (one complex
+    matrix multiply per transformed dimension, O(n^2)), which is exact but slow.
+    Gradients never need the backend: they are written in ember ops on top of these.
+    """
+
+    def linalg(self, name: str, *arrays: Any, **kw: Any) -> Any:
+        """Batched dense linear algebra over the last two axes (leading axes are a batch,
+        broadcast between operands). ``name`` and what it returns:
+
+        - ``"inv"(a)``: the inverse; ``"det"(a)``: the determinant (an array of the batch
+          shape); ``"slogdet"(a)``: ``(sign, log|det|)`` (the log in the real dtype);
+        - ``"solve"(a, b)``: ``x`` with ``a @ x == b`` for ``b`` of shape ``(..., n, k)``;
+        - ``"cholesky"(a)``: the lower factor ``L`` with ``a == L @ L^H``;
+        - ``"qr"(a, mode)``: ``(q, r)`` for mode ``"reduced"``/``"complete"``, ``r`` alone for
+          ``"r"``;
+        - ``"svd"(a, full_matrices, compute_uv)``: ``(u, s, vh)``, or ``s`` alone
+          (singular values descending, in the real dtype);
+        - ``"eigh"(a, UPLO, compute_v)``: ``(w, v)`` (eigenvalues ascending, real dtype), or
+          ``w`` alone; only the ``UPLO`` triangle of ``a`` is read;
+        - ``"eig"(a, compute_v)``: ``(w, v)`` or ``w``, both complex.
+
+        Results keep the input's precision (float32 in, float32 out). A singular matrix
+        (``inv``, ``solve``) or a non-positive-definite one (``cholesky``) raises an exception
+        whose class is named ``LinAlgError`` (``numpy.linalg.LinAlgError`` qualifies, as does
+        ``ember.linalg.LinAlgError``); the core re-raises it as ``ember.linalg.LinAlgError``
+        naming the op and the shape. An unknown ``name`` raises :class:`MissingPrimitive`."""
+
+    def fft(self, name: str, x: Any, n: int, axis: int, norm: str) -> Any:
+        """A one-dimensional discrete Fourier transform along ``axis`` with ``norm`` one of
+        ``"backward"``, ``"ortho"``, ``"forward"`` (numpy.fft's meaning). ``name``:
+        ``"fft"``/``"ifft"`` (complex to complex, ``n`` = the input's length on ``axis``),
+        ``"rfft"`` (real to the ``n // 2 + 1`` non-negative frequencies), ``"irfft"``
+        (``n // 2 + 1`` one-sided coefficients to a real signal of length ``n``; the imaginary
+        parts of the zero and Nyquist terms are ignored). float32/complex64 inputs give
+        complex64/float32 results, float64/complex128 give complex128/float64."""
 
 
 _REQUIRED = [n for n in Backend.__dict__ if not n.startswith("_") and callable(Backend.__dict__[n])]

@@ -513,3 +513,25 @@ def _wrap_host(self, obj):
 
 NumpyBackend.arange = _arange
 NumpyBackend.wrap_host = _wrap_host
+
+
+def _to_bytes(self, x):
+    a = np.ascontiguousarray(x)
+    if a.dtype.byteorder == ">":
+        a = a.byteswap().view(a.dtype.newbyteorder("<"))
+    return a.tobytes()
+
+
+def _from_bytes(self, data, d, index=None):
+    nd = _D2N[d]
+    return np.frombuffer(bytearray(data), dtype=nd.newbyteorder("<") if nd.itemsize > 1 else nd
+                         ).astype(nd, copy=False)
+
+
+NumpyBackend.to_bytes = _to_bytes
+NumpyBackend.from_bytes = _from_bytes
+
+from ._linalg_fft import linalg as _linalg, fft as _fft  # noqa: E402  (optional kernels)
+
+NumpyBackend.linalg = _linalg
+NumpyBackend.fft = _fft

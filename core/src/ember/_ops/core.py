@@ -940,7 +940,9 @@ def _check_adv_bounds(x, key):
                 continue
             size = x._shape[dim] if dim < len(x._shape) else 0
             if k.numel():
-                hi, lo = int(k.max().item()), int(k.min().item())
+                be = k._storage._be
+                hi = int(be.to_host(be.max(k._data, None, False)).item())
+                lo = int(be.to_host(be.min(k._data, None, False)).item())
                 if hi >= size or lo < -size:
                     bad = hi if hi >= size else lo
                     raise IndexError(f"index {bad} is out of bounds for dimension {dim} with "
