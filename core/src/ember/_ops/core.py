@@ -1012,9 +1012,9 @@ class _StridedScatter(Op):
     _node_name = "CopySlices"
 
     @staticmethod
-    def forward(ctx, base_old, src, geo, target):
+    def forward(ctx, base_old, src, geo, target_box):
         ctx.geo = geo
-        return target
+        return target_box[0]
 
     @staticmethod
     def backward(ctx, g):
@@ -1052,7 +1052,7 @@ def _assign(self, result, others=()):
             if result._shape != self._shape:
                 result = result.expand(self._shape)
             geo = (self._shape, self._strides(), self._offset - base._offset)
-            _StridedScatter.apply(old, result, geo, base)
+            _StridedScatter.apply(old, result, geo, [base])
             v = AsStrided.apply(base, self._shape, self._strides(), self._offset)
             self.grad_fn, self._output_nr, self._rg = v.grad_fn, 0, True
         else:
