@@ -1,0 +1,114 @@
+"""``linear`` and ``bilinear`` (``ember.nn.functional``)."""
+
+from __future__ import annotations
+
+import ember
+from ember.autograd import Function
+
+__all__ = ["linear", "bilinear"]
+
+
+class _Linear(Function):
+    """``x @ W^T + b`` as one graph node (the hot path of every MLP)."""
+
+    _node_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        out = x.matmul(w.t())
+        if b is not None:
+            if ember.broadcast_shapes(out.shape, b.shape) == out.shape:
+                out.add_(b)
+            else:
+                out = out + b
+        ctx.save_for_backward(x, w)
+        ctx.has_bias = b is not None
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        gx = gw = gb = None
+        need = ctx.needs_input_grad
+        if need[0]:
+            gx = g.matmul(w)
+        if need[1]:
+            o, i = w.shape
+            if g.dim() == 1:
+                gw = g.reshape(o, 1).matmul(x.reshape(1, i))
+            else:
+                gw = g.reshape(-1, o).t().matmul(x.reshape(-1, i))
+        if ctx.has_bias and need[2]:
+            gb = g if g.dim() <= 1 else g.reshape(-1, g.shape[-1]).sum(0)
+        return gx, gw, gb
+
+
+def _check_linear(input, weight, bias):
+    if input.dim() == 0:
+        raise RuntimeError("linear: input must have at least 1 dimension, got a 0-d tensor")
+    if weight.dim() not in (1, 2):
+        raise RuntimeError(f"linear: weight must be 1-D or 2-D, got shape {list(weight.shape)}")
+    k = weight.shape[-1]
+    if input.shape[-1] != k:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                           f"({input.numel() // max(input.shape[-1], 1)}x{input.shape[-1]} and "
+                           f"{k}x{weight.shape[0] if weight.dim() == 2 else 1}); linear: the "
+                           f"last dim of input ({input.shape[-1]}) must equal in_features ({k})")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype} and "
+                           f"{weight.dtype}")
+    if input.device != weight.device:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {input.device} and {weight.device}!")
+
+
+def linear(input, weight, bias=None):
+    """``y = x W^T + b``.
+
+    Shape:
+        - input: ``(*, in_features)``; weight: ``(out_features, in_features)`` (or
+          ``(in_features,)``); bias: ``(out_features,)`` or ``()``
+        - output: ``(*, out_features)``
+
+    Example::
+
+        >>> F.linear(ember.ones(2, 3), ember.ones(4, 3)).shape
+        ember.Size([2, 4])
+    """
+    _check_linear(input, weight, bias)
+    if weight.dim() == 1:
+        out = input.matmul(weight)
+        return out + bias if bias is not None else out
+    return _Linear.apply(input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y_k = x1^T A_k x2 + b_k``.
+
+    Shape:
+        - input1: ``(*, in1)``, input2: ``(*, in2)`` (same leading dims)
+        - weight: ``(out, in1, in2)``, bias: ``(out,)``
+        - output: ``(*, out)``
+    """
+    if weight.dim() != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-D (out, in1, in2), got shape "
+                           f"{list(weight.shape)}")
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
+                           f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
+    if input1.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
+                           f"{input1.shape[-1]} but expected {weight.shape[1]}")
+    if input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
+                           f"{input2.shape[-1]} but expected {weight.shape[2]}")
+    lead = input1.shape[:-1]
+    o, i1, i2 = weight.shape
+    x1 = input1.reshape(-1, i1)
+    x2 = input2.reshape(-1, i2)
+    # (B, i1) @ (i1, o*i2) -> (B, o, i2), then contract with x2 over i2
+    t = x1.matmul(weight.permute(1, 0, 2).reshape(i1, o * i2)).reshape(-1, o, i2)
+    out = t.matmul(x2.unsqueeze(-1)).squeeze(-1)
+    if bias is not None:
+        out = out + bias
+    return out.reshape(tuple(lead) + (o,))
