@@ -101,31 +101,42 @@ def resolve(root, path: str):
 
 def make_inputs(case: OpCase, dtype, seed: int = 0):
     """NumPy arrays (host data) for the case's T specs and the plain args, deterministically.
-    Returns a list of (value, spec or None)."""
+    Returns a list of (value, spec or None). An argument that is a list/tuple holding T specs
+    (``cat([T(..), T(..)])``) gives (list of values, list of specs or None), in order."""
     import numpy as np
     rng = np.random.default_rng(seed)
     out = []
     for a in case.args:
+        if isinstance(a, (list, tuple)) and any(isinstance(x, T) for x in a):
+            out.append(([_gen(rng, x, dtype) if isinstance(x, T) else x for x in a],
+                        [x if isinstance(x, T) else None for x in a]))
+            continue
         if not isinstance(a, T):
             out.append((a, None))
             continue
-        d = a.dtype or dtype
-        kind = a.kind
-        shape = tuple(a.shape)
-        big = shape[:-1] + (shape[-1] * 2,) if (a.noncontig and shape) else shape
-        if kind == "bool":
-            arr = rng.random(big) < 0.5
-        elif kind in ("int64", "index"):
-            lo = 0 if kind == "index" else int(a.low if a.low is not None else -9)
-            hi = int(a.high if a.high is not None else 10)
-            arr = rng.integers(lo, hi, size=big, dtype=np.int64)
-        else:
-            lo = a.low if a.low is not None else (0.5 if kind == "pos" else -2.0)
-            hi = a.high if a.high is not None else (2.0 if kind == "pos" else 2.0)
-            arr = rng.uniform(lo, hi, size=big)
-            if d.is_complex:
-                arr = arr + 1j * rng.uniform(lo, hi, size=big)
-        if a.noncontig and shape:
-            arr = arr[..., ::2]
-        out.append((arr, a))
+        out.append((_gen(rng, a, dtype), a))
     return out
+
+
+def _gen(rng, a, dtype):
+    """Host data for one T spec."""
+    import numpy as np
+    d = a.dtype or dtype
+    kind = a.kind
+    shape = tuple(a.shape)
+    big = shape[:-1] + (shape[-1] * 2,) if (a.noncontig and shape) else shape
+    if kind == "bool":
+        arr = rng.random(big) < 0.5
+    elif kind in ("int64", "index"):
+        lo = 0 if kind == "index" else int(a.low if a.low is not None else -9)
+        hi = int(a.high if a.high is not None else 10)
+        arr = rng.integers(lo, hi, size=big, dtype=np.int64)
+    else:
+        lo = a.low if a.low is not None else (0.5 if kind == "pos" else -2.0)
+        hi = a.high if a.high is not None else (2.0 if kind == "pos" else 2.0)
+        arr = rng.uniform(lo, hi, size=big)
+        if d.is_complex:
+            arr = arr + 1j * rng.uniform(lo, hi, size=big)
+    if a.noncontig and shape:
+        arr = arr[..., ::2]
+    return arr
