@@ -15,7 +15,7 @@ import struct
 import ember
 
 __all__ = ["read_idx", "load_cifar_pickle", "cifar_images", "read_csv_table",
-           "read_numeric_csv", "pil_to_tensor", "ndarray_to_tensor"]
+           "read_numeric_csv", "pil_to_tensor", "tensor_to_pil", "ndarray_to_tensor"]
 
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -151,6 +151,15 @@ def read_numeric_csv(path) -> "ember.Tensor":
 def ndarray_to_tensor(arr) -> "ember.Tensor":
     """A tensor copy of a NumPy array (any layout)."""
     return ember.tensor(_np().ascontiguousarray(arr))
+
+
+def tensor_to_pil(t, like):
+    """A PIL image of the same mode as ``like`` from a (C, H, W) tensor."""
+    from PIL import Image
+    arr = t.detach().cpu().numpy()
+    arr = arr[0] if arr.shape[0] == 1 else arr.transpose(1, 2, 0)
+    return Image.fromarray(_np().ascontiguousarray(arr), mode=like.mode if like.mode != "P"
+                           else "L")
 
 
 def pil_to_tensor(img) -> "ember.Tensor":
