@@ -35,7 +35,8 @@ def _one(case, dtype, lib, arr, spec, grads):
                        ember.bool if spec.kind == "bool" else dtype)
     differentiable = (case.grad and spec.grad and (d.is_floating_point or d.is_complex))
     if lib == "ember":
-        base = np.ascontiguousarray(arr) if not spec.noncontig else arr
+        # reshape: ascontiguousarray turns a 0-d array into a 1-element 1-D one
+        base = np.ascontiguousarray(arr).reshape(arr.shape) if not spec.noncontig else arr
         if spec.noncontig:
             full = np.repeat(arr, 2, axis=-1) if arr.ndim else arr
             t = ember.tensor(full, dtype=d)[..., ::2] if arr.ndim else ember.tensor(arr, dtype=d)
@@ -47,7 +48,7 @@ def _one(case, dtype, lib, arr, spec, grads):
             full = np.repeat(arr, 2, axis=-1)
             t = torch.tensor(full, dtype=_tdtype(d))[..., ::2]
         else:
-            t = torch.tensor(np.ascontiguousarray(arr), dtype=_tdtype(d))
+            t = torch.tensor(np.ascontiguousarray(arr).reshape(arr.shape), dtype=_tdtype(d))
     if differentiable:
         t.requires_grad_(True)
         grads.append(t)

@@ -153,10 +153,14 @@ class NumpyBackend:
 
     def view(self, buffer, shape, strides, offset):
         isz = buffer.itemsize
+        if 0 in shape:      # an empty view may sit at any offset (e.g. x[:, 2:3] of a (0, 3))
+            offset = 0
         return np.ndarray(shape, buffer.dtype, buffer, offset * isz, tuple(s * isz for s in strides))
 
     def write(self, buffer, shape, strides, offset, src):
         isz = buffer.itemsize
+        if 0 in shape:
+            return buffer
         dst = np.ndarray(shape, buffer.dtype, buffer, offset * isz, tuple(s * isz for s in strides))
         if isinstance(src, np.ndarray) and np.shares_memory(dst, src):
             src = src.copy()

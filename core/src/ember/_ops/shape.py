@@ -47,12 +47,13 @@ class Cat(Op):
 
     @staticmethod
     def forward(ctx, dim, *xs):
-        used = [x for x in xs if not _legacy_empty(x)] or list(xs[:1])
+        skip = [_legacy_empty(x) for x in xs]
+        if all(skip):
+            skip[0] = False
         ctx.dim = dim
-        ctx.sizes = tuple(None if (_legacy_empty(x) and x not in used) else x._shape[dim]
-                          for x in xs)
+        ctx.sizes = tuple(None if s else x._shape[dim] for x, s in zip(xs, skip))
         be = xs[0]._storage._be
-        return be.concat([x._data for x in used], dim)
+        return be.concat([x._data for x, s in zip(xs, skip) if not s], dim)
 
     @staticmethod
     def backward(ctx, g):
