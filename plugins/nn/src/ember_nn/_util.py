@@ -20,8 +20,8 @@ def inplace(input, fn):
 
 def check_reduction(reduction, op):
     if reduction not in REDUCTIONS:
-        raise ValueError(f"{op}: {reduction} is not a valid value for reduction; expected one "
-                         f"of 'none', 'mean', 'sum'")
+        raise ValueError(f"{reduction} is not a valid value for reduction ({op}: expected "
+                         f"'none', 'mean' or 'sum')")
 
 
 def reduce(loss, reduction):
