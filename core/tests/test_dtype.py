@@ -69,14 +69,15 @@ def test_result_type_dim_vs_zero_dim(a, b, a0, b0):
        st.sampled_from([d for d in ALL if d not in (ember.bfloat16,)]),
        st.sampled_from(["add", "mul", "sub", "div", "eq", "lt"]))
 def test_binary_op_result_dtypes_match_torch(a, b, op):
-    if op == "sub" and a is ember.bool and b is ember.bool:
-        return
-    if op == "lt" and (a.is_complex or b.is_complex):
-        return
     ea, eb = ember.ones(3, dtype=a), ember.ones(3, dtype=b)
     ta, tb = torch.ones(3, dtype=T(a)), torch.ones(3, dtype=T(b))
+    try:
+        tr = getattr(torch, op)(ta, tb)
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            getattr(ember, op)(ea, eb)
+        return
     r = getattr(ember, op)(ea, eb)
-    tr = getattr(torch, op)(ta, tb)
     assert r.dtype.name == str(tr.dtype).split(".")[1]
     assert r.tolist() == pytest.approx(tr.tolist()) if not r.dtype.is_complex else True
 

@@ -228,7 +228,7 @@ def from_numpy(ndarray):
     d["_dtype"] = st.dtype
     d["_stride"] = tuple(strides)
     d["_offset"] = offset
-    d["_d"] = be.view(buf, tuple(shape), tuple(strides), offset)
+    d["_data"] = be.view(buf, tuple(shape), tuple(strides), offset)
     return t
 
 

@@ -1,10 +1,10 @@
 """``Storage`` and ``Tensor``: a tensor is a strided view (shape, strides, offset) of a
 one-dimensional typed storage.
 
-NOTE [native cache]: each tensor caches the backend-native array for its view in ``_d``. For
-aliasing backends (NumPy, CuPy) the cache is always valid. For backends whose views are copies
-the storage's write epoch ``_wver`` moves on every in-place write and the cache is rebuilt
-when it is stale.
+NOTE [native cache]: each tensor keeps the backend-native array for its view in ``_data``.
+For aliasing backends (NumPy, CuPy) it shares memory with the storage and is always valid.
+For backends whose views are copies, the storage tracks its live views (a WeakSet) and every
+in-place write rebuilds their arrays (``TypedStorage._refresh_views``).
 
 NOTE [lazy storage]: an op's result is wrapped without building its flat buffer; the buffer is
 made (``_buffer()``) the first time a view, an in-place write or ``storage()`` needs it.
@@ -75,7 +75,7 @@ class TypedStorage:
     ``_version`` counts in-place writes (autograd uses it to detect modified saved tensors).
     """
 
-    __slots__ = ("_be", "device", "dtype", "_buf", "_lazy", "_version", "_wver", "__weakref__")
+    __slots__ = ("_be", "device", "dtype", "_buf", "_lazy", "_version", "_views", "__weakref__")
 
     def __init__(self, *args, **kwargs):
         raise RuntimeError("storages are made by tensors; use tensor.untyped_storage()")
@@ -85,8 +85,19 @@ class TypedStorage:
         s = object.__new__(cls)
         s._be, s.device, s.dtype, s._buf, s._lazy = be, dev, dtype, buf, lazy
         s._version = 0
-        s._wver = 0
+        s._views = None if be.aliasing else weakref.WeakSet()
         return s
+
+    def _track(self, t):
+        """Remember a tensor viewing this storage (non-aliasing backends only)."""
+        if self._views is not None:
+            self._views.add(t)
+
+    def _refresh_views(self):
+        if self._views is not None:
+            be, buf = self._be, self._buf
+            for v in list(self._views):
+                v.__dict__["_data"] = be.view(buf, v._shape, v._strides(), v._offset)
 
     def _flat(self):
         if self._buf is None:
@@ -155,7 +166,6 @@ class Tensor:
     # defaults shared by all instances (only what differs is stored per tensor)
     _stride = None
     _offset = 0
-    _dver = 0
     grad = None
     grad_fn = None
     _output_nr = 0
@@ -191,26 +201,15 @@ class Tensor:
         out.__dict__.pop("_accum", None)
         return out
 
-    # -- native cache ---------------------------------------------------------------------
-    @property
-    def _data(self):
-        if self._dver == self._storage._wver:
-            return self._d
-        return self._refresh()
-
-    def _refresh(self):
-        st = self._storage
-        self._d = st._be.view(st._buf, self._shape, self._strides(), self._offset)
-        self._dver = st._wver
-        return self._d
-
+    # -- native cache (NOTE [native cache]) -------------------------------------------------
     def _buffer(self):
         """The flat storage buffer (materialised on demand, NOTE [lazy storage])."""
         st = self._storage
         if st._buf is None:
             c = st._materialise()
             if c is not None and self._offset == 0 and self._stride is None:
-                self._d = c
+                self._data = c
+            st._track(self)
         return st._buf
 
     def _strides(self):
@@ -445,12 +444,12 @@ class Tensor:
         d["_storage"] = self._storage
         d["_shape"] = self._shape
         d["_dtype"] = self._dtype
-        d["_d"] = self._data
-        d["_dver"] = self._storage._wver
+        d["_data"] = self._data
         if self._stride is not None:
             d["_stride"] = self._stride
         if self._offset:
             d["_offset"] = self._offset
+        self._storage._track(t)
         return t
 
     @property
@@ -462,7 +461,7 @@ class Tensor:
         if not isinstance(other, Tensor):
             raise TypeError(f"data must be a Tensor, got {type(other).__name__}")
         other._buffer()
-        for k in ("_storage", "_shape", "_dtype", "_d", "_dver", "_stride", "_offset"):
+        for k in ("_storage", "_shape", "_dtype", "_data", "_stride", "_offset"):
             if k in other.__dict__:
                 self.__dict__[k] = other.__dict__[k]
             else:
@@ -589,10 +588,10 @@ def _from_native(arr, be, dev, dtype=None):
     """Wrap a backend-native array (an op's fresh result) as a Tensor."""
     t = object.__new__(Tensor)
     d = t.__dict__
-    d["_storage"] = TypedStorage._new(be, dev, dtype or be.ember_dtype(arr.dtype), lazy=arr)
-    d["_d"] = arr
-    d["_shape"] = tuple(arr.shape)
-    d["_dtype"] = d["_storage"].dtype
+    st = d["_storage"] = TypedStorage._new(be, dev, dtype or be.ember_dtype(arr.dtype), lazy=arr)
+    d["_data"] = arr
+    d["_shape"] = arr.shape
+    d["_dtype"] = st.dtype
     if STATE.inference:
         d["_inference"] = True
     return t

@@ -70,7 +70,8 @@ def _tensor_on(storage, shape, stride, offset, dtype):
     d["_dtype"] = dtype
     d["_stride"] = tuple(stride)
     d["_offset"] = offset
-    d["_d"] = storage._be.view(storage._buf, tuple(shape), tuple(stride), offset)
+    d["_data"] = storage._be.view(storage._buf, tuple(shape), tuple(stride), offset)
+    storage._track(t)
     return t
 
 

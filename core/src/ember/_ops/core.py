@@ -117,8 +117,8 @@ def _write(t, src):
     if nb is not buf:
         st._buf = nb
     st._version += 1
-    if not st._be.aliasing:
-        st._wver += 1
+    if st._views is not None:
+        st._refresh_views()
 
 
 # -- dtype / device ---------------------------------------------------------------------------
@@ -282,10 +282,10 @@ def _view_of(base, shape, stride, offset):
     d["_stride"] = stride
     d["_offset"] = offset
     d["_dtype"] = base._dtype
-    d["_d"] = st._be.view(buf, shape, stride, offset)
-    d["_dver"] = st._wver
+    d["_data"] = st._be.view(buf, shape, stride, offset)
     b = base._base
     d["_base"] = b if b is not None else base
+    st._track(v)
     return v
 
 
@@ -1167,7 +1167,7 @@ def resize_(self, *sizes):
     else:
         v = empty(shape, dtype=self._dtype, device=self.device)
         v._buffer()
-    for k in ("_storage", "_shape", "_d", "_dver", "_stride", "_offset"):
+    for k in ("_storage", "_shape", "_data", "_stride", "_offset"):
         self.__dict__[k] = v.__dict__.get(k, getattr(Tensor, k, None))
     self.__dict__.pop("_base", None)
     return self
@@ -1193,7 +1193,7 @@ def set_(self, source=None, storage_offset=0, size=None, stride=None):
             g = (tuple(size), tuple(stride) if stride else _contig_strides(tuple(size)),
                  storage_offset)
         v = _view_of(source, *g)
-        for k in ("_storage", "_shape", "_d", "_dver", "_stride", "_offset", "_dtype"):
+        for k in ("_storage", "_shape", "_data", "_stride", "_offset", "_dtype"):
             self.__dict__[k] = v.__dict__[k]
         return self
     raise TypeError("set_(): expected a Tensor source")

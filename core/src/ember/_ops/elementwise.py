@@ -11,6 +11,7 @@ from ..autograd.grad_mode import STATE
 from ._reg import export, method, EXPORTS
 from .core import Op, _inplace, write_out, _check_same_device
 
+_FAST = {}      # Function class -> backend primitive name, for _binary's fast path
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
@@ -478,6 +479,8 @@ def _pow_bw(a, b, y, g):
 
 Pow = _binary_fn("pow", "pow", _pow_bw, "aby")
 
+_FAST.update({Add: "add", Sub: "sub", Mul: "mul", Maximum: "maximum", Minimum: "minimum"})
+
 _BINARY_INFO = {
     # name: (Function, dtype policy)
     "add": (Add, "promote"), "sub": (Sub, "promote"), "mul": (Mul, "promote"),
@@ -488,6 +491,23 @@ _BINARY_INFO = {
 
 
 def _binary(fn, a, b, op, policy):
+    # fast path: same dtype and device (or a weak scalar), no graph to record
+    prim = _FAST.get(fn)
+    if prim is not None and a.__class__ is Tensor:
+        sa = a._storage
+        if b.__class__ is Tensor:
+            sb = b._storage
+            if (a._dtype is b._dtype and (sa.device is sb.device) and
+                    not (STATE.grad_enabled and (a._rg or b._rg))):
+                be = sa._be
+                return _from_native(getattr(be, prim)(a._data, b._data), be, sa.device,
+                                    a._dtype if policy == "promote" else None)
+        elif ((b.__class__ is float or b.__class__ is int) and
+              (a._dtype.is_floating_point or a._dtype.is_complex)):
+            if not (STATE.grad_enabled and a._rg):
+                be = sa._be
+                return _from_native(getattr(be, prim)(a._data, b), be, sa.device,
+                                    a._dtype if policy == "promote" else None)
     a, b, dt = _promote2(a, b, op, policy)
     if op in ("maximum", "minimum", "fmax", "fmin") and not (
             isinstance(a, Tensor) and isinstance(b, Tensor)):
@@ -537,10 +557,15 @@ def add(input, other, *, alpha=1, out=None):
 @export("sub", "subtract")
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other`` (bool tensors are rejected, as in PyTorch)."""
-    if (isinstance(input, Tensor) and input._dtype is D.bool_ and
-            (not isinstance(other, Tensor) or other._dtype is D.bool_)):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if ((isinstance(input, Tensor) and input._dtype is D.bool_) or
+            (isinstance(other, Tensor) and other._dtype is D.bool_)):
+        both = (isinstance(input, Tensor) and input._dtype is D.bool_ and
+                isinstance(other, Tensor) and other._dtype is D.bool_)
+        raise RuntimeError("Subtraction, the `-` operator, with " +
+                           ("two bool tensors is not supported. Use the `^` or "
+                            "`logical_xor()` operator instead." if both else
+                            "a bool tensor is not supported. If you are trying to invert a "
+                            "mask, use the `~` or `logical_not()` operator instead."))
     if alpha != 1:
         other = other * alpha
     r = _binary(Sub, input, other, "sub", "promote")

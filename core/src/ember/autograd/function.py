@@ -22,9 +22,14 @@ from . import anomaly_mode as _anomaly
 __all__ = ["Function", "FunctionCtx", "BackwardNode", "once_differentiable"]
 
 
+_T = []
+
+
 def _tensor_cls():
-    from .._tensor import Tensor
-    return Tensor
+    if not _T:
+        from .._tensor import Tensor
+        _T.append(Tensor)
+    return _T[0]
 
 
 class FunctionCtx:
@@ -223,7 +228,7 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        Tensor = _tensor_cls()
+        Tensor = _T[0] if _T else _tensor_cls()
         needs = False
         if STATE.grad_enabled:
             for a in args:
@@ -233,6 +238,8 @@ class Function(metaclass=_FunctionMeta):
         if not needs:
             if cls._builtin:
                 out = cls.forward(_NO_GRAD_CTX, *args, **kwargs)
+                if out.__class__ is Tensor:
+                    return out
                 return _wrap_outputs(out, args)
             ctx = FunctionCtx()
             prev = STATE.grad_enabled
@@ -246,7 +253,8 @@ class Function(metaclass=_FunctionMeta):
 
 
 def _wrap_outputs(out, args):
-    from .._tensor import Tensor, _from_native_like
+    Tensor = _T[0] if _T else _tensor_cls()
+    from .._tensor import _from_native_like
     if isinstance(out, tuple):
         return tuple(o if (o is None or isinstance(o, Tensor) or not hasattr(o, "shape"))
                      else _from_native_like(o, args) for o in out)
@@ -256,7 +264,7 @@ def _wrap_outputs(out, args):
 
 
 def _apply_with_grad(cls, args, kwargs):
-    from .._tensor import Tensor
+    Tensor = _T[0] if _T else _tensor_cls()
     node = cls._backward_cls()
     if _anomaly._state["on"]:
         _anomaly.record_stack(node)
