@@ -237,6 +237,10 @@ class _BackwardHook:
             self.grad_outputs = grads
             if not self.input_positions and self.hooks:
                 # no input requires grad: the hooks run now, with grad_input all None
+                warnings.warn("Full backward hook is firing when gradients are computed with "
+                              "respect to module outputs since no inputs require gradients. "
+                              "See the documentation of Module.register_full_backward_hook.",
+                              stacklevel=2)
                 grad_input = (None,) * self.n_inputs
                 for hook in self.hooks:
                     res = hook(self.module, grad_input, grads)
