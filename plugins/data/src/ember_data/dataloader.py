@@ -225,7 +225,18 @@ class DataLoader:
     def _get_iterator(self):
         if self.num_workers == 0:
             return _SingleProcessIter(self)
+        self._check_worker_number()
         return _MultiProcessIter(self)
+
+    def _check_worker_number(self):
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            cpus = os.cpu_count()
+        if cpus and self.num_workers > cpus:
+            warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in "
+                          f"total, more than the {cpus} CPU(s) this process may use; loading "
+                          f"may get slower. Lower num_workers if needed.", stacklevel=3)
 
     def __iter__(self):
         if self.persistent_workers and self.num_workers > 0:
