@@ -1,0 +1,428 @@
+"""The ``cuda`` backend: ``ember.array_backend.ArrayAPIBackend`` on CuPy, with aliasing
+strided views over CuPy memory, cuRAND-backed counter-based generators, CuPy's memory pool,
+streams and events, and fused kernels for hot paths."""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import numpy as np
+
+import ember
+from ember.array_backend import ArrayAPIBackend
+
+
+class UnavailableCuda:
+    """Stands in for the backend when CuPy or a GPU is missing; says why."""
+
+    name = "cuda"
+    aliasing = True
+
+    def __init__(self, reason: str):
+        self.unavailable_reason = reason
+
+    def is_available(self):
+        return False
+
+    def device_count(self):
+        return 0
+
+    def dtypes(self, index=None):
+        return ()
+
+    def default_index(self):
+        return 0
+
+    def __getattr__(self, name):
+        raise RuntimeError(f"CUDA is not available: {self.unavailable_reason}")
+
+
+def make_backend():
+    try:
+        import cupy  # noqa: F401
+    except Exception as exc:  # ImportError, or a broken CUDA install
+        return UnavailableCuda(f"CuPy could not be imported ({type(exc).__name__}: {exc}); "
+                               f"install it with `pip install ember-cupy[cuda12]`")
+    try:
+        n = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:
+        return UnavailableCuda(f"no usable GPU: {type(exc).__name__}: {exc}")
+    if n == 0:
+        return UnavailableCuda("CuPy found no CUDA devices")
+    return CupyBackend(cupy)
+
+
+class _Gen:
+    """A counter-based generator: every draw uses a fresh stream keyed by (seed, counter),
+    so the whole state is two integers (exactly saved and restored)."""
+
+    __slots__ = ("seed", "counter", "index")
+
+    def __init__(self, seed, index):
+        self.seed, self.counter, self.index = int(seed), 0, index
+
+
+class CupyBackend(ArrayAPIBackend):
+    name = "cuda"
+    aliasing = True
+
+    def __init__(self, cp):
+        import cupyx.scipy.special as special
+        self.cp = cp
+        self.special = special
+        dm = {ember.bool: cp.bool_, ember.uint8: cp.uint8, ember.int8: cp.int8,
+              ember.int16: cp.int16, ember.int32: cp.int32, ember.int64: cp.int64,
+              ember.float16: cp.float16, ember.float32: cp.float32, ember.float64: cp.float64,
+              ember.complex64: cp.complex64, ember.complex128: cp.complex128}
+        super().__init__(cp, {k: np.dtype(v) for k, v in dm.items()})
+        self._gens = {}
+        self._peak = {}
+
+    # -- capabilities --------------------------------------------------------------------
+    def device_count(self):
+        return self.cp.cuda.runtime.getDeviceCount()
+
+    def default_index(self):
+        return self.cp.cuda.runtime.getDevice()
+
+    current_device = default_index
+
+    def set_device(self, index):
+        self.cp.cuda.Device(index).use()
+
+    def device_name(self, index=None):
+        i = self.default_index() if index is None else index
+        return self.cp.cuda.runtime.getDeviceProperties(i)["name"].decode()
+
+    def synchronize(self, index=None):
+        if index is None:
+            self.cp.cuda.Device().synchronize()
+        else:
+            self.cp.cuda.Device(index).synchronize()
+
+    def memory_stats(self, index=None):
+        pool = self.cp.get_default_memory_pool()
+        used = pool.used_bytes()
+        i = self.default_index() if index is None else index
+        self._peak[i] = max(self._peak.get(i, 0), used)
+        return {"allocated_bytes": used, "reserved_bytes": pool.total_bytes(),
+                "max_allocated_bytes": self._peak[i]}
+
+    def empty_cache(self):
+        self.cp.get_default_memory_pool().free_all_blocks()
+
+    def Stream(self, *args, **kwargs):
+        return self.cp.cuda.Stream(*args, **kwargs)
+
+    def Event(self, *args, **kwargs):
+        return self.cp.cuda.Event(*args, **kwargs)
+
+    def _on(self, index):
+        return self.cp.cuda.Device(self.default_index() if index is None else index)
+
+    # -- memory --------------------------------------------------------------------------
+    def empty(self, shape, d, index=None):
+        with self._on(index):
+            return self.cp.empty(shape, dtype=self.native_dtype(d))
+
+    def full(self, shape, value, d, index=None):
+        with self._on(index):
+            return self.cp.full(shape, value, dtype=self.native_dtype(d))
+
+    def arange(self, n, d, index=None):
+        with self._on(index):
+            return self.cp.arange(n, dtype=self.native_dtype(d))
+
+    def asarray(self, obj, d, index=None):
+        cp = self.cp
+        with self._on(index):
+            if d is not None:
+                return cp.array(obj, dtype=self.native_dtype(d), copy=True)
+            a = cp.array(obj, copy=True)
+            if a.dtype not in self._n2d:
+                a = a.astype(np.float64 if a.dtype.kind == "f" else
+                             np.complex128 if a.dtype.kind == "c" else np.int64)
+            return a
+
+    def to_host(self, x):
+        return self.cp.asnumpy(x)
+
+    def to_bytes(self, x):
+        return self.cp.asnumpy(self.cp.ascontiguousarray(x)).tobytes()
+
+    def from_bytes(self, data, d, index=None):
+        host = np.frombuffer(bytearray(data), dtype=self.native_dtype(d))
+        with self._on(index):
+            return self.cp.asarray(host)
+
+    def view(self, buffer, shape, strides, offset):
+        isz = buffer.itemsize
+        if math.prod(shape) == 0:
+            return self.cp.empty(shape, dtype=buffer.dtype)
+        return self.cp.ndarray(shape, buffer.dtype, buffer.data + offset * isz,
+                               tuple(s * isz for s in strides))
+
+    def write(self, buffer, shape, strides, offset, src):
+        if math.prod(shape) == 0:
+            return buffer
+        dst = self.view(buffer, shape, strides, offset)
+        if isinstance(src, self.cp.ndarray) and self.cp.may_share_memory(dst, src):
+            src = src.copy()
+        dst[...] = src
+        return buffer
+
+    def as_buffer(self, x):
+        x = self.cp.ascontiguousarray(x)
+        return x, x.reshape(-1)
+
+    def data_ptr(self, buffer):
+        return int(buffer.data.ptr)
+
+    def pin_memory(self, host):
+        import cupyx
+        out = cupyx.empty_pinned(host.shape, host.dtype)
+        out[...] = host
+        return out
+
+    # -- elementwise fast paths (CuPy ufuncs accept Python scalars as weak) ---------------
+    def neg(self, x):
+        return self.cp.negative(x)
+
+    def sub(self, a, b):
+        return self.cp.subtract(a, b)
+
+    def div(self, a, b):
+        return self.cp.true_divide(a, b)
+
+    def floor_divide(self, a, b):
+        return self.cp.floor_divide(a, b)
+
+    def remainder(self, a, b):
+        return self.cp.remainder(a, b)
+
+    def fmod(self, a, b):
+        return self.cp.fmod(a, b)
+
+    def fmax(self, a, b):
+        return self.cp.fmax(a, b)
+
+    def fmin(self, a, b):
+        return self.cp.fmin(a, b)
+
+    def pow(self, a, b):
+        return self.cp.power(a, b)
+
+    def asin(self, x):
+        return self.cp.arcsin(x)
+
+    def acos(self, x):
+        return self.cp.arccos(x)
+
+    def atan(self, x):
+        return self.cp.arctan(x)
+
+    def asinh(self, x):
+        return self.cp.arcsinh(x)
+
+    def acosh(self, x):
+        return self.cp.arccosh(x)
+
+    def atanh(self, x):
+        return self.cp.arctanh(x)
+
+    def atan2(self, a, b):
+        return self.cp.arctan2(a, b)
+
+    def bitwise_not(self, x):
+        return self.cp.invert(x)
+
+    def left_shift(self, a, b):
+        return self.cp.left_shift(a, b)
+
+    def right_shift(self, a, b):
+        return self.cp.right_shift(a, b)
+
+    def exp2(self, x):
+        return self.cp.exp2(x)
+
+    def _sp(self, name, x):
+        if x.dtype.kind in "biu":
+            x = x.astype(self.cp.float32)
+        return getattr(self.special, name)(x)
+
+    def erf(self, x):
+        return self._sp("erf", x)
+
+    def erfinv(self, x):
+        return self._sp("erfinv", x)
+
+    def lgamma(self, x):
+        return self._sp("gammaln", x)
+
+    def digamma(self, x):
+        return self._sp("digamma", x)
+
+    def sigmoid(self, x):
+        return self._sigmoid_kernel()(x)
+
+    def _sigmoid_kernel(self):
+        k = getattr(self, "_sig", None)
+        if k is None:
+            k = self._sig = self.cp.ElementwiseKernel(
+                "T x", "T y",
+                "y = x >= 0 ? T(1) / (T(1) + exp(-x)) : exp(x) / (T(1) + exp(x))",
+                "ember_sigmoid")
+        return k
+
+    def cumsum(self, x, axis):
+        return self.cp.cumsum(x, axis=axis)
+
+    def cumprod(self, x, axis):
+        return self.cp.cumprod(x, axis=axis)
+
+    def sort(self, x, axis, descending, stable):
+        cp = self.cp
+        key = -x if descending and x.dtype.kind in "fi" else x
+        if descending and x.dtype.kind not in "fi":
+            key = -(x.astype(cp.int64))
+        idx = cp.argsort(key, axis=axis).astype(cp.int64)
+        return cp.take_along_axis(x, idx, axis=axis), idx
+
+    def argmax(self, x, axis, keepdims):
+        r = self.cp.argmax(x, axis=axis)
+        if keepdims:
+            r = self.cp.expand_dims(r, axis if axis is not None else 0) if axis is not None \
+                else r.reshape((1,) * x.ndim)
+        return r.astype(self.cp.int64)
+
+    def argmin(self, x, axis, keepdims):
+        r = self.cp.argmin(x, axis=axis)
+        if keepdims:
+            r = self.cp.expand_dims(r, axis) if axis is not None else r.reshape((1,) * x.ndim)
+        return r.astype(self.cp.int64)
+
+    def concat(self, arrays, axis):
+        return self.cp.concatenate(list(arrays), axis=axis)
+
+    def take(self, x, index, axis):
+        return self.cp.take(x, index, axis=axis)
+
+    def getitem(self, x, key):
+        r = x[key]
+        return r.copy() if isinstance(r, self.cp.ndarray) else self.cp.asarray(r)
+
+    def setitem(self, x, key, value, accumulate):
+        if accumulate:
+            self.cp.add.at(x, key, value)
+        else:
+            x[key] = value
+
+    def scatter(self, x, index, src, axis, reduce):
+        cp = self.cp
+        out = x.copy()
+        idx = list(cp.indices(index.shape, sparse=True))
+        idx[axis] = index
+        idx = tuple(idx)
+        if not isinstance(src, cp.ndarray):
+            src = cp.full(index.shape, src, dtype=x.dtype)
+        else:
+            src = src[tuple(slice(0, n) for n in index.shape)]
+        if reduce is None:
+            out[idx] = src
+        elif reduce == "sum":
+            cp.add.at(out, idx, src)
+        elif reduce == "prod":
+            cp.multiply.at(out, idx, src)
+        elif reduce == "amax":
+            cp.maximum.at(out, idx, src)
+        elif reduce == "amin":
+            cp.minimum.at(out, idx, src)
+        else:
+            raise ValueError(f"scatter: unknown reduce {reduce!r}")
+        return out
+
+    def nonzero(self, x):
+        return tuple(i.astype(self.cp.int64) for i in self.cp.nonzero(x))
+
+    def clip(self, x, lo, hi):
+        cp = self.cp
+        if lo is not None:
+            x = cp.maximum(x, lo)
+        if hi is not None:
+            x = cp.minimum(x, hi)
+        return x
+
+    # -- random (NOTE: counter-based, see _Gen) -------------------------------------------
+    def new_generator(self, seed, index=None):
+        return _Gen(seed, self.default_index() if index is None else index)
+
+    def default_generator(self, index=None):
+        i = self.default_index() if index is None else index
+        g = self._gens.get(i)
+        if g is None:
+            g = self._gens[i] = _Gen(0, i)
+        return g
+
+    def generator_seed(self, gen, seed):
+        gen.seed, gen.counter = int(seed) & ((1 << 63) - 1), 0
+
+    def generator_get_state(self, gen):
+        return struct.pack("<QQ", gen.seed, gen.counter)
+
+    def generator_set_state(self, gen, state):
+        if len(state) != 16:
+            raise ValueError("set_state: not a cuda generator state (expected 16 bytes)")
+        gen.seed, gen.counter = struct.unpack("<QQ", bytes(state))
+
+    def _rng(self, gen):
+        gen.counter += 1
+        return self.cp.random.default_rng([gen.seed, gen.counter])
+
+    def random(self, gen, kind, shape, d, index=None, **p):
+        cp = self.cp
+        nd = self.native_dtype(d)
+        with self._on(gen.index):
+            rng = self._rng(gen)
+            if kind == "uniform":
+                ft = cp.float64 if nd == np.float64 else cp.float32
+                r = rng.random(shape, dtype=ft)
+                lo, hi = p.get("low", 0.0), p.get("high", 1.0)
+                return (r * (hi - lo) + lo).astype(nd, copy=False)
+            if kind == "normal":
+                ft = cp.float64 if nd == np.float64 else cp.float32
+                r = rng.standard_normal(shape, dtype=ft)
+                return (r * p.get("std", 1.0) + p.get("mean", 0.0)).astype(nd, copy=False)
+            if kind == "randint":
+                return rng.integers(p["low"], p["high"], size=shape, dtype=cp.int64).astype(nd)
+            if kind == "bernoulli":
+                return (rng.random(shape) < p["p"]).astype(nd)
+            if kind == "exponential":
+                return (rng.standard_exponential(shape) / p.get("lambd", 1.0)).astype(nd)
+            if kind == "randperm":
+                return cp.argsort(rng.random(p["n"])).astype(nd)
+            if kind == "multinomial":
+                probs = cp.asarray(p["probs"], dtype=cp.float64)
+                single = probs.ndim == 1
+                p2 = probs.reshape(1, -1) if single else probs
+                n = p["num_samples"]
+                if p["replacement"]:
+                    cdf = cp.cumsum(p2, axis=1)
+                    cdf = cdf / cdf[:, -1:]
+                    u = rng.random((p2.shape[0], n))
+                    out = cp.minimum((u[:, :, None] > cdf[:, None, :]).sum(-1), p2.shape[1] - 1)
+                else:
+                    g = -cp.log(-cp.log(rng.random(p2.shape)))
+                    keys = cp.where(p2 > 0, cp.log(cp.maximum(p2, 1e-300)) + g, -cp.inf)
+                    out = cp.argsort(-keys, axis=1)[:, :n]
+                return (out[0] if single else out).astype(nd)
+        raise ValueError(f"cuda backend: unknown random kind {kind!r}")
+
+    # -- optional kernels ------------------------------------------------------------------
+    def linalg(self, name, *arrays, **kw):
+        from . import _linalg
+        return _linalg.run(self.cp, name, *arrays, **kw)
+
+    def fft(self, name, *args, **kw):
+        from . import _linalg
+        return _linalg.fft(self.cp, name, *args, **kw)
