@@ -76,9 +76,18 @@ def _native(t):
     return t.contiguous()._data
 
 
+_VECS = {}
+
+
 def _vec(be, dt, idx, parts):
-    """A 1-D native made of ``(length, value)`` runs."""
-    return be.concat([be.full((n,), v, dt, idx) for n, v in parts], 0)
+    """A 1-D native made of ``(length, value)`` runs (cached: these are constants)."""
+    key = (id(be), dt, idx, tuple(parts))
+    v = _VECS.get(key)
+    if v is None:
+        if len(_VECS) > 64:
+            _VECS.clear()
+        v = _VECS[key] = be.concat([be.full((n,), val, dt, idx) for n, val in parts], 0)
+    return v
 
 
 def _assemble(be, pieces, like_cols, dt, idx, total):
