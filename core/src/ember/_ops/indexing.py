@@ -12,7 +12,7 @@ Index tensors are checked up front: an index out of range raises a ``RuntimeErro
 from __future__ import annotations
 
 from .. import _dtype as D
-from .._tensor import Tensor, _wrap_dim, _from_native, _contig_strides, _prod
+from .._tensor import Tensor, _wrap_dim, _from_native, _contig_strides
 from .core import (Op, write_out, _check_same_device, _inplace, _ScatterGeom, _tname,
                    broadcast_shapes, IndexPut, IndexAdv, narrow)
 from ._reg import export
@@ -218,7 +218,10 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     x, d, idx, _, zero_d = _prep_scatter("gather", input, dim, index)
     if idx.dim() != x.dim():
         idx = idx.reshape(idx._shape + (1,) * (x.dim() - idx.dim()))
-    return _finish(Gather.apply(x, d, idx), input, zero_d and index.dim() == 0, out)
+    r = Gather.apply(x, d, idx)
+    if r._shape != index._shape:        # 0-d index (or 0-d input): the result is 0-d
+        r = r.reshape(index._shape)
+    return write_out(r, out) if out is not None else r
 
 
 _LEGACY_REDUCE = {None: None, "add": "sum", "multiply": "prod"}
@@ -437,7 +440,7 @@ def index_select(input, dim, index, *, out=None):
     ``[[2, 0], [5, 3]]``."""
     x, d, idx, zero_d = _prep_index("index_select", input, dim, index, RuntimeError)
     r = IndexSelect.apply(x, d, idx)
-    return _finish(r, input, zero_d and index.dim() == 0, out)
+    return _finish(r, input, zero_d, out)
 
 
 def _key(dim, index):

@@ -10,7 +10,7 @@ ops); ``cat`` and ``flip`` are ``Op``s with their own backward.
 from __future__ import annotations
 
 from .. import _dtype as D
-from .._tensor import Tensor, _wrap_dim, _contig_strides, _prod
+from .._tensor import Tensor, _wrap_dim, _contig_strides, _from_native
 from .core import (Op, write_out, _check_same_device, _inplace, _ScatterGeom, _g_diagonal,
                    _tname, broadcast_shapes, narrow, _shape_args)
 from ._reg import export, method, EXPORTS
@@ -85,14 +85,14 @@ def cat(tensors, dim=0, *, out=None):
     if not ts:
         raise ValueError("cat(): expected a non-empty list of Tensors")
     _check_same_device("cat", *ts)
-    ref = next((t for t in ts if not _legacy_empty(t)), ts[0])
+    ri = next((i for i, t in enumerate(ts) if not _legacy_empty(t)), 0)
+    ref = ts[ri]
     for i, t in enumerate(ts):
         if t.dim() == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
                                f"concatenated; unsqueeze it first or use ember.stack")
     nd = ref.dim()
     d = _wrap_dim(dim, nd, "cat")
-    ri = ts.index(ref)
     for i, t in enumerate(ts):
         if _legacy_empty(t):
             continue
@@ -391,7 +391,6 @@ def tile(input, dims):
 
 def _cumsum_native(t):
     st = t._storage
-    from .._tensor import _from_native
     return _from_native(st._be.cumsum(t._data, 0), st._be, st.device)
 
 
