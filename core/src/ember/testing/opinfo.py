@@ -6,7 +6,9 @@ gradients (and second derivatives) are checked. Two harnesses run the same table
 ``core/tests/test_op_table.py`` compares ember on cpu with PyTorch, values and gradients,
 and against central finite differences; ``ember-conformance`` compares any device with
 ember's cpu results (a NumPy reference) and finite differences. Case modules live in
-``ember/testing/cases/`` and each exposes ``CASES: list[OpCase]``.
+``ember/testing/cases/`` and each exposes ``CASES: list[OpCase]``. An argument may also be a
+list of ``T`` specs (``cat([T(..), T(..)])``): harnesses build a list of tensors for it (see
+``make_inputs``).
 """
 
 from __future__ import annotations
