@@ -196,7 +196,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
             emb = ember.where(keep.unsqueeze(1), emb, float("-inf"))
         idx = bag.unsqueeze(1).expand(bag.shape[0], D)
         out = neg.scatter_reduce(0, idx, emb, "amax", include_self=True)
-        return ember.where(out == float("-inf"), out * 0, out) if B else out
+        return ember.where(out == float("-inf"), 0.0, out) if B else out
     if keep is not None:
         emb = emb * keep.unsqueeze(1).to(emb.dtype)
     out = ember.zeros((B, D), dtype=weight.dtype, device=dev).index_add(0, bag, emb)

@@ -374,13 +374,13 @@ def _as_param(value):
     return value
 
 
-def _param_repr_line(k, p):
+def _param_repr_line(k, p, legacy_type=False):
     if isinstance(p, ember.Tensor):
         size_str = "x".join(str(s) for s in p.size())
         dev = p.device
         device_str = "" if dev.type == "cpu" else f" ({dev})"
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-        return f"  ({k}): {kind} containing: [{p.dtype} of size {size_str}{device_str}]"
+        return f"  ({k}): {kind} containing: [{p.type() if legacy_type else p.dtype} of size {size_str}{device_str}]"
     return f"  ({k}): Object of type: {type(p).__name__}"
 
 
@@ -579,7 +579,7 @@ class ParameterDict(Module):
                 self[p[0]] = p[1]
 
     def extra_repr(self):
-        return "\n".join(_param_repr_line(k, self[k]) for k in self._keys)
+        return "\n".join(_param_repr_line(k, self[k], True) for k in self._keys)
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")
