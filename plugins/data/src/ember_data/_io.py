@@ -134,7 +134,7 @@ def read_csv_table(path, delimiter=",", header=True, comment=None):
                     float(v)
                 except ValueError:
                     raise ValueError(
-                        f"{path}: row {i + 1 + bool(header)}, column {names[j]!r}: {v!r} is "
+                        f"{path}: row {i + 1 + bool(header)}, column {names[j]!r}: {str(v)!r} is "
                         f"not a number; CSVDataset reads numeric tables only (encode "
                         f"categories as numbers first)") from None
         raise

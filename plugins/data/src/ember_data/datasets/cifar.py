@@ -69,7 +69,8 @@ class CIFAR10(VisionDataset):
             raise RuntimeError(f"{type(self).__name__}: {self.data.shape[0]} images but "
                                f"{len(targets)} labels in {', '.join(paths)}")
         if meta is not None:
-            self.classes = [str(c) for c in _io.load_cifar_pickle(meta)[self.meta_key]]
+            names = _io.load_cifar_pickle(meta)[self.meta_key]
+            self.classes = [c.decode("utf-8") if isinstance(c, bytes) else str(c) for c in names]
         else:
             self.classes = [str(i) for i in range(max(targets) + 1)]
         self.class_to_idx = {c: i for i, c in enumerate(self.classes)}

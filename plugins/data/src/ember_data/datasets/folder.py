@@ -117,9 +117,9 @@ class ImageFolder(DatasetFolder):
 
     Example::
 
-        >>> ds = ember.datasets.ImageFolder("data/train",
-        ...                                 transform=ember.transforms.ToTensor())  # doctest: +SKIP
-        >>> img, label = ds[0]                                                       # doctest: +SKIP
+        >>> tf = ember.transforms.ToTensor()
+        >>> ds = ember.datasets.ImageFolder("data/train", transform=tf)  # doctest: +SKIP
+        >>> img, label = ds[0]                                          # doctest: +SKIP
     """
 
     def __init__(self, root, transform=None, target_transform=None, loader=None,

@@ -121,14 +121,14 @@ class SummaryWriter:
         if not log_dir:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
-        self.log_dir = str(log_dir)
+        self.log_dir = log_dir
+        self._dir = os.fspath(log_dir)
         self.purge_step = purge_step
         self.max_queue = max_queue
         self.flush_secs = flush_secs
         self.filename_suffix = filename_suffix
-        self.file_writer = _EventFileWriter(self.log_dir, max_queue, flush_secs,
-                                            filename_suffix)
-        self.all_writers = {self.log_dir: self.file_writer}
+        self.file_writer = _EventFileWriter(self._dir, max_queue, flush_secs, filename_suffix)
+        self.all_writers = {self._dir: self.file_writer}
         if purge_step is not None:
             now = time.time()
             self.file_writer.add_event(_proto.event(now, step=purge_step,
@@ -164,7 +164,7 @@ class SummaryWriter:
         ``main_tag``, to its own sub-run ``log_dir/<main_tag>_<tag>``."""
         wall = time.time() if walltime is None else walltime
         for tag, v in tag_scalar_dict.items():
-            sub = os.path.join(self.log_dir, main_tag.replace("/", "_") + "_" + tag)
+            sub = os.path.join(self._dir, main_tag.replace("/", "_") + "_" + tag)
             w = self.all_writers.get(sub)
             if w is None:
                 w = self.all_writers[sub] = _EventFileWriter(sub, self.max_queue,
