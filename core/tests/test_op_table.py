@@ -74,7 +74,7 @@ def _np(x):
         x = x.detach()
         if x.dtype == torch.bfloat16:
             x = x.float()
-        return x.numpy()
+        return x.resolve_conj().resolve_neg().numpy()   # lazy conj/neg views (torch.fft)
     return np.asarray(x)
 
 

@@ -63,10 +63,11 @@ def _add_scaled(op, input, prod, beta, alpha):
         raise RuntimeError(f"{op}: the input of shape {list(input.shape)} cannot be broadcast "
                            f"to the product's shape {list(prod.shape)}") from None
     if not isinstance(beta, Tensor) and beta == 0:
-        r = _scaled(prod, alpha)
-        if r._shape != broadcast_shapes(input._shape, prod._shape):
-            r = r.expand(broadcast_shapes(input._shape, prod._shape))
-        return r
+        # keep input in the graph (its gradient is zero, as PyTorch's) without reading it
+        from .._creation import tensor
+        from .elementwise import where
+        never = tensor(False, device=input.device)
+        return _scaled(prod, alpha) + where(never, input, 0.0).to(prod._dtype)
     return _scaled(input, beta) + _scaled(prod, alpha)
 
 
