@@ -390,7 +390,10 @@ class NumpyBackend:
     @staticmethod
     def setitem(x, key, value, accumulate):
         if accumulate:
-            np.add.at(x, key, value)
+            if all(k is None or k is Ellipsis or isinstance(k, (slice, int)) for k in key):
+                x[key] += value      # basic indexing: no repeated positions, so += is exact
+            else:
+                np.add.at(x, key, value)
         else:
             x[key] = value
 

@@ -1,0 +1,502 @@
+"""Sliding-window machinery shared by convolution, pooling and ``unfold``/``fold``.
+
+NOTE [window geometry]: a window op looks at an input of shape ``(N, C, *S)``, padded by
+``plo``/``phi`` per spatial dim (to ``Sp``), through windows of size ``k`` with stride ``s``
+and dilation ``d``; there are ``O`` windows per dim. The *canonical* window view has dims
+``(N, C, *O, *K)``: ``view[n, c, o, kk] = padded[n, c, o * s + kk * d]``. It is a strided view
+of the padded buffer, no copy (``as_strided``). Each user picks a permutation of the canonical
+dims that suits its matrix product: convolution uses ``(C, *K, N, *O)`` so that one matmul
+``W (G, OCg, Cg*K) @ cols (G, Cg*K, N*L)`` does the whole batch; pooling keeps the canonical
+order and reduces over the last dims.
+
+NOTE [conv ops]: convolution is three ``Op``s that are each other's derivatives, so gradients
+of any order stay inside this closed set:
+
+    y  = conv(x, w)                 dx = conv_input_grad(gy, w)    dw = conv_weight_grad(x, gy)
+    d conv_input_grad(gy, w)  / (gy, w) = conv(ggx, w),           conv_weight_grad(ggx, gy)
+    d conv_weight_grad(x, gy) / (x, gy) = conv_input_grad(gy, ggw), conv(x, ggw)
+
+``conv_input_grad`` is also the transposed convolution. Its forward is one matmul
+(``W^T @ gy``) followed by ``col2im``: the window view's adjoint, which scatters each kernel
+offset's slab back into the padded input (one write when windows do not overlap, else one
+vectorized add per kernel offset).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import ember
+from ember._ops.core import Op
+from ember._tensor import Tensor, _from_native
+
+__all__ = ["Geom", "ntuple", "Unfold", "Fold", "MaxPool", "MaxLast", "Conv", "ConvInputGrad",
+           "ConvWeightGrad", "contig_strides", "native_view", "pad_native"]
+
+
+def ntuple(v, n, name, op):
+    """``v`` as an ``n``-tuple of ints (an int is repeated); TypeError/RuntimeError naming
+    ``op`` and ``name`` otherwise."""
+    if isinstance(v, Tensor):
+        v = v.tolist()
+    if isinstance(v, (list, tuple)):
+        if len(v) == 1 and n != 1:
+            v = tuple(v) * n
+        if len(v) != n:
+            raise RuntimeError(f"{op}: expected {name} to be a single integer value or a list of "
+                               f"{n} values to match the convolution dimensions, but got "
+                               f"{name}={list(v)}")
+        out = []
+        for e in v:
+            if isinstance(e, bool) or not isinstance(e, int):
+                try:
+                    e = e.__index__()
+                except AttributeError:
+                    raise TypeError(f"{op}: {name} must be a tuple of ints, got "
+                                    f"{type(e).__name__}") from None
+            out.append(e)
+        return tuple(out)
+    if isinstance(v, bool) or not isinstance(v, int):
+        try:
+            v = v.__index__()
+        except AttributeError:
+            raise TypeError(f"{op}: {name} must be an int or a tuple of ints, got "
+                            f"{type(v).__name__}") from None
+    return (v,) * n
+
+
+def contig_strides(shape):
+    out, s = [], 1
+    for n in reversed(shape):
+        out.append(s)
+        s *= n
+    return tuple(reversed(out))
+
+
+def _prod(xs):
+    p = 1
+    for x in xs:
+        p *= x
+    return p
+
+
+class Geom:
+    """Window geometry (NOTE [window geometry]); hashable, immutable."""
+
+    __slots__ = ("in_sp", "k", "s", "d", "plo", "phi", "out_sp")
+
+    def __init__(self, in_sp, k, s, d, plo, phi, out_sp=None):
+        self.in_sp, self.k, self.s, self.d = tuple(in_sp), tuple(k), tuple(s), tuple(d)
+        self.plo, self.phi = tuple(plo), tuple(phi)
+        if out_sp is None:
+            out_sp = tuple((i + a + b - dd * (kk - 1) - 1) // ss + 1 for i, a, b, kk, ss, dd
+                           in zip(self.in_sp, self.plo, self.phi, self.k, self.s, self.d))
+        self.out_sp = tuple(out_sp)
+
+    @property
+    def n(self):
+        return len(self.in_sp)
+
+    @property
+    def padded(self):
+        return tuple(i + a + b for i, a, b in zip(self.in_sp, self.plo, self.phi))
+
+    @property
+    def has_pad(self):
+        return any(self.plo) or any(self.phi)
+
+    def with_in(self, in_sp):
+        return Geom(in_sp, self.k, self.s, self.d, self.plo, self.phi, self.out_sp)
+
+    def overlapping(self):
+        """True when two window taps land on the same input position."""
+        for o, kk, ss, dd in zip(self.out_sp, self.k, self.s, self.d):
+            for dk in range(1, kk):
+                if (dd * dk) % ss == 0 and (dd * dk) // ss < o:
+                    return True
+        return False
+
+    def __eq__(self, other):
+        return isinstance(other, Geom) and all(
+            getattr(self, a) == getattr(other, a) for a in self.__slots__)
+
+    def __hash__(self):
+        return hash(tuple(getattr(self, a) for a in self.__slots__))
+
+    def __repr__(self):
+        return ("Geom(" + ", ".join(f"{a}={getattr(self, a)}" for a in self.__slots__) + ")")
+
+
+def native_view(t):
+    """(backend, flat buffer, strides, offset) of tensor ``t`` (materialising its storage)."""
+    buf = t._buffer()
+    return t._storage._be, buf, t._strides(), t._offset
+
+
+def _win_native(be, buf, nc, strides, offset, g, perm):
+    """The window view (a native) of a padded buffer ``buf`` laid out with ``strides`` over
+    ``(N, C, *Sp)``; ``nc`` = (N, C); dims in ``perm`` order."""
+    shape = nc + g.out_sp + g.k
+    sp = strides[2:]
+    st = (strides[0], strides[1]) + tuple(a * b for a, b in zip(sp, g.s)) + tuple(
+        a * b for a, b in zip(sp, g.d))
+    return be.view(buf, tuple(shape[p] for p in perm), tuple(st[p] for p in perm), offset)
+
+
+def pad_native(x, g, value):
+    """``x`` (N, C, *S) padded per ``g`` with ``value``: (be, flat buffer, strides, offset)
+    of an ``(N, C, *Sp)`` layout. Without padding the input's own storage is used (no copy)."""
+    be, buf, strides, off = native_view(x)
+    if not g.has_pad:
+        return be, buf, strides, off
+    full = x._shape[:2] + g.padded
+    pst = contig_strides(full)
+    src = be.view(buf, x._shape, strides, off)
+    out = be.full((_prod(full),), value, x._dtype, x._storage.device.index)
+    ioff = sum(a * s for a, s in zip(g.plo, pst[2:]))
+    out = be.write(out, x._shape, pst, ioff, src)
+    return be, out, pst, 0
+
+
+def _canon_perm(kind, n):
+    """Permutations of the canonical dims (N, C, *O, *K)."""
+    O = tuple(range(2, 2 + n))
+    K = tuple(range(2 + n, 2 + 2 * n))
+    if kind == "pool":
+        return (0, 1) + O + K
+    if kind == "kpool":
+        return K + (0, 1) + O
+    if kind == "unfold":
+        return (0, 1) + K + O
+    raise ValueError(kind)
+
+
+def _inverse(perm):
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return tuple(inv)
+
+
+class Unfold(Op):
+    """``x`` (N, C, *S) -> its window view in ``perm`` order (a strided view of the padded
+    input; the padding value fills positions outside the input). Backward: ``Fold``."""
+
+    _node_name = "Im2ColBackward0"
+
+    @staticmethod
+    def forward(ctx, x, g, kind, value):
+        ctx.g, ctx.kind, ctx.nc = g, kind, x._shape[:2]
+        be, buf, st, off = pad_native(x, g, value)
+        return _win_native(be, buf, x._shape[:2], st, off, g, _canon_perm(kind, g.n))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Fold.apply(grad, ctx.g, ctx.kind, ctx.nc), None, None, None
+
+
+def _col2im(be, cflat, cst, coff, g, kind, nc, dtype, index):
+    """Sum window slabs back into a zero padded (N, C, *Sp) native; returns it.
+
+    ``cflat``/``cst``/``coff``: a flat native holding the slabs, their strides in ``kind``
+    order and offset. One in-place (accumulating when windows overlap) write per kernel
+    offset, each over a whole (N, C, *O) slab."""
+    n = g.n
+    inv = _inverse(_canon_perm(kind, n))
+    canon = tuple(cst[inv[i]] for i in range(2 + 2 * n))      # strides per canonical dim
+    buf = be.full(nc + g.padded, 0, dtype, index)
+    region = nc + g.out_sp
+    sst = canon[:2 + n]
+    kst = canon[2 + n:]
+    acc = g.overlapping()
+    for kk in itertools.product(*(range(k) for k in g.k)):
+        key = (slice(None), slice(None)) + tuple(
+            slice(a * dd, a * dd + ss * (o - 1) + 1, ss)
+            for a, dd, ss, o in zip(kk, g.d, g.s, g.out_sp))
+        src = be.view(cflat, region, sst, coff + sum(a * s for a, s in zip(kk, kst)))
+        be.setitem(buf, key, src, acc)
+    return buf
+
+
+def _crop(be, buf, nc, g, dtype, index):
+    """The (N, C, *S) interior of a padded (N, C, *Sp) native, as a native view."""
+    pst = contig_strides(nc + g.padded)
+    _, buf = be.as_buffer(buf)
+    off = sum(max(a, 0) * s for a, s in zip(g.plo, pst[2:]))
+    return be.view(buf, nc + g.in_sp, pst, off)
+
+
+class Fold(Op):
+    """Adjoint of ``Unfold``: window slabs (``kind`` order) summed into (N, C, *S)."""
+
+    _node_name = "Col2ImBackward0"
+
+    @staticmethod
+    def forward(ctx, cols, g, kind, nc):
+        ctx.g, ctx.kind = g, kind
+        be, cflat, cst, coff = native_view(cols)
+        index = cols._storage.device.index
+        buf = _col2im(be, cflat, cst, coff, g, kind, nc, cols._dtype, index)
+        return _crop(be, buf, nc, g, cols._dtype, index)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Unfold.apply(grad, ctx.g, ctx.kind, 0), None, None, None
+
+
+class MaxPool(Op):
+    """Window maximum of ``x`` (N, C, *S) and the window tap that holds it (row-major over
+    the kernel; the first one on ties, NaN wins as in PyTorch). One vectorized compare per
+    kernel offset. Backward routes each gradient to its tap (``Fold``)."""
+
+    _node_name = "MaxPool2DWithIndicesBackward0"
+
+    @staticmethod
+    def forward(ctx, x, g, low, want_idx):
+        be, buf, st, off = pad_native(x, g, low)
+        nc = x._shape[:2]
+        region = nc + g.out_sp
+        sp = st[2:]
+        rst = (st[0], st[1]) + tuple(a * b for a, b in zip(sp, g.s))
+        slabs = [be.view(buf, region, rst, off + sum(a * dd * s for a, dd, s
+                                                     in zip(kk, g.d, sp)))
+                 for kk in itertools.product(*(range(k) for k in g.k))]
+        if len(slabs) == 1:
+            run = be.copy(slabs[0])
+        else:
+            run = be.maximum(slabs[0], slabs[1])                 # NaN propagates
+            for slab in slabs[2:]:
+                run = be.maximum(run, slab)
+        dev = x._storage.device
+        need = ctx.needs_input_grad
+        if not (want_idx or need):
+            return _from_native(run, be, dev, x._dtype), None
+        # the tap of the maximum: the first one on ties (scan backwards), the last NaN
+        idx = 0
+        for j in range(len(slabs) - 1, -1, -1):
+            idx = be.where(be.eq(slabs[j], run), j, idx)
+        if x._dtype.is_floating_point:
+            nan = be.isnan(run)
+            if bool(be.to_host(be.any(nan, None, False))):
+                for j, slab in enumerate(slabs):
+                    idx = be.where(be.isnan(slab), j, idx)
+        idx = _from_native(be.astype(idx, ember.int64), be, dev, ember.int64)
+        if need:
+            ctx.save_for_backward(idx)
+            ctx.g, ctx.nc = g, nc
+        ctx.mark_non_differentiable(idx)
+        return _from_native(run, be, dev, x._dtype), idx
+
+    @staticmethod
+    def backward(ctx, gv, gi):
+        (idx,) = ctx.saved_tensors
+        g = ctx.g
+        kk = _prod(g.k)
+        taps = ember.arange(kk, device=idx.device).reshape((kk,) + (1,) * idx.dim())
+        cols = ember.where(idx.unsqueeze(0) == taps, gv.unsqueeze(0), 0.0).to(gv.dtype)
+        cols = cols.reshape(g.k + idx.shape)                      # (*K, N, C, *O)
+        return Fold.apply(cols, g, "kpool", ctx.nc), None, None, None
+
+
+class MaxLast(Op):
+    """``(values, indices)`` of the maximum over the last dim (first one on ties, NaN wins).
+    Backward routes the gradient to the chosen position."""
+
+    _node_name = "MaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        be = x._storage._be
+        xd = x._data
+        idx = be.argmax(xd, len(x._shape) - 1, True)
+        vals = be.take_along_axis(xd, idx, len(x._shape) - 1)
+        dev = x._storage.device
+        shape = x._shape[:-1]
+        vals = _from_native(vals, be, dev).reshape(shape)
+        idx = _from_native(idx, be, dev).reshape(shape)
+        ctx.save_for_backward(idx)
+        ctx.k = x._shape[-1]
+        ctx.mark_non_differentiable(idx)
+        return vals, idx
+
+    @staticmethod
+    def backward(ctx, gv, gi):
+        (idx,) = ctx.saved_tensors
+        hit = idx.unsqueeze(-1) == ember.arange(ctx.k, device=idx.device)
+        return ember.where(hit, gv.unsqueeze(-1), 0.0).to(gv.dtype)
+
+
+# -- convolution ------------------------------------------------------------------------------
+
+def _im2col(x, g, groups):
+    """The convolution matrix of ``x`` (N, C, *S): a C-contiguous native of shape
+    (N, G, Cg*K, L), and its backend."""
+    be, buf, st, off = pad_native(x, g, 0)
+    N, C = x._shape[:2]
+    view = _win_native(be, buf, (N, C), st, off, g, _canon_perm("unfold", g.n))
+    cols = be.copy(view)
+    _, flat = be.as_buffer(cols)
+    shape = (N, groups, C // groups * _prod(g.k), _prod(g.out_sp))
+    return be.view(flat, shape, contig_strides(shape), 0), be
+
+
+def _mat(t, groups, order):
+    """A weight (OC, Cg, *K) as (G, OCg, Cg*K) (``order='w'``) or its transpose
+    (G, Cg*K, OCg) (``order='wT'``), as a native view."""
+    be, buf, st, off = native_view(t if t.is_contiguous() else t.contiguous())
+    oc = t._shape[0]
+    rest = _prod(t._shape[1:])
+    ocg = oc // groups
+    if order == "w":
+        return be.view(buf, (groups, ocg, rest), (ocg * rest, rest, 1), off)
+    return be.view(buf, (groups, rest, ocg), (ocg * rest, 1, rest), off)
+
+
+def _grouped(t, groups):
+    """``t`` (N, OC, *O) as a native (N, G, OCg, L) view of a contiguous copy."""
+    if not t.is_contiguous():
+        t = t.contiguous()
+    be, buf, st, off = native_view(t)
+    N, OC = t._shape[:2]
+    L = _prod(t._shape[2:])
+    ocg = OC // groups
+    return be.view(buf, (N, groups, ocg, L), (OC * L, ocg * L, L, 1), off)
+
+
+class Conv(Op):
+    """``conv(x, w) (+ b)``: x (N, C, *S), w (OC, C/G, *K) -> (N, OC, *O), one (batched)
+    matmul over the window view (NOTE [conv ops])."""
+
+    _node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, g, groups):
+        cols, be = _im2col(x, g, groups)                          # (N, G, Cg*K, L)
+        out = be.matmul(_mat(w, groups, "w"), cols)                # (N, G, OCg, L)
+        N, OC = x._shape[0], w._shape[0]
+        L = _prod(g.out_sp)
+        _, flat = be.as_buffer(out)
+        if b is not None:
+            out2 = be.view(flat, (N, OC, L), (OC * L, L, 1), 0)
+            bv = be.view(b._buffer(), (OC, 1), (b._strides()[0], 0), b._offset)
+            _, flat = be.as_buffer(be.add(out2, bv))
+        shape = (N, OC) + g.out_sp
+        res = be.view(flat, shape, contig_strides(shape), 0)
+        need = ctx.needs_input_grad
+        if need:
+            ctx.save_for_backward(x, w)
+            ctx.g, ctx.groups = g, groups
+            ctx.cols = cols if need[1] else None
+            ctx.has_b = b is not None
+        return res
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx = gw = gb = None
+        if need[0]:
+            gx = ConvInputGrad.apply(gy, w, ctx.g, ctx.groups, x._shape[:2])
+        if need[1]:
+            cols, ctx.cols = ctx.cols, None
+            gw = ConvWeightGrad.apply(x, gy, ctx.g, ctx.groups, w._shape, cols)
+        if ctx.has_b and need[2]:
+            gb = gy.sum((0,) + tuple(range(2, gy.dim())))
+        return gx, gw, gb, None, None
+
+
+def _input_grad_wide(be, gy, w, g, groups, nc, dtype, index):
+    """Conv input gradient for stride 1 (any dilation): the flat-shift form.
+
+    NOTE [wide col2im]: with stride 1 the window tap ``kk`` of output position ``o`` is the
+    input position ``o + kk * d``; flattening the padded spatial dims makes that a constant
+    shift ``s_kk`` of the flat index. ``gy`` is embedded (zeros elsewhere) in a channel-major
+    ``(OC, N * Lp)`` layout with ``Lp`` the padded plane size; one matmul gives the slabs
+    ``(C, *K, N * Lp)`` and each kernel offset adds one long contiguous run, shifted by
+    ``s_kk``, into the padded gradient. Positions that are not outputs hold zeros, so what
+    spills across image borders adds nothing."""
+    N, C = nc
+    OC = gy._shape[1]
+    sp = g.padded
+    lp = _prod(sp)
+    spst = contig_strides(sp)
+    ebe, gbuf, gst, goff = native_view(gy)
+    src = be.view(gbuf, gy._shape, gst, goff)
+    gcm = be.full((OC * N * lp,), 0, dtype, index)
+    gcm = be.write(gcm, gy._shape, (lp, N * lp) + spst, 0, src)
+    ocg = OC // groups
+    gm = be.view(gcm, (groups, ocg, N * lp), (ocg * N * lp, N * lp, 1), 0)
+    cg = be.matmul(_mat(w, groups, "wT"), gm)                    # (G, Cg*K, N*Lp)
+    _, cflat = be.as_buffer(cg)
+    kk_n = _prod(g.k)
+    margin = sum((k - 1) * d * s for k, d, s in zip(g.k, g.d, spst))
+    gx = be.full((C, N * lp + margin), 0, dtype, index)
+    for j, kk in enumerate(itertools.product(*(range(k) for k in g.k))):
+        shift = sum(a * d * s for a, d, s in zip(kk, g.d, spst))
+        slab = be.view(cflat, (C, N * lp), (kk_n * N * lp, 1), j * N * lp)
+        be.setitem(gx, (slice(None), slice(shift, shift + N * lp)), slab, True)
+    _, flat = be.as_buffer(gx)
+    off = sum(a * s for a, s in zip(g.plo, spst))
+    return be.view(flat, nc + g.in_sp, (lp, N * lp + margin) + spst, off)
+
+
+class ConvInputGrad(Op):
+    """The adjoint of ``Conv`` in its input (the transposed convolution): gy (N, OC, *O),
+    w (OC, C/G, *K) -> (N, C, *S) with S = ``g.in_sp``."""
+
+    _node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, gy, w, g, groups, nc):
+        be = gy._storage._be
+        index = gy._storage.device.index
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(gy, w)
+            ctx.g, ctx.groups = g, groups
+        if all(s == 1 for s in g.s):
+            return _input_grad_wide(be, gy, w, g, groups, nc, gy._dtype, index)
+        N, C = nc
+        cg = be.matmul(_mat(w, groups, "wT"), _grouped(gy, groups))    # (N, G, Cg*K, L)
+        _, cflat = be.as_buffer(cg)
+        cshape = (N, C) + g.k + g.out_sp
+        buf = _col2im(be, cflat, contig_strides(cshape), 0, g, "unfold", nc, gy._dtype, index)
+        return _crop(be, buf, nc, g, gy._dtype, index)
+
+    @staticmethod
+    def backward(ctx, ggx):
+        gy, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        a = Conv.apply(ggx, w, None, ctx.g, ctx.groups) if need[0] else None
+        b = ConvWeightGrad.apply(ggx, gy, ctx.g, ctx.groups, w._shape, None) if need[1] else None
+        return a, b, None, None, None
+
+
+class ConvWeightGrad(Op):
+    """The adjoint of ``Conv`` in its weight: x (N, C, *S), gy (N, OC, *O) -> (OC, C/G, *K).
+    ``cols`` (optional) is the forward's convolution matrix of ``x``, reused."""
+
+    _node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, gy, g, groups, wshape, cols=None):
+        if cols is None:
+            cols, be = _im2col(x, g, groups)
+        else:
+            be = x._storage._be
+        N, G, K, L = cols.shape
+        _, cflat = be.as_buffer(cols)
+        colsT = be.view(cflat, (N, G, L, K), (G * K * L, K * L, 1, L), 0)
+        gw = be.sum(be.matmul(_grouped(gy, groups), colsT), (0,), False)   # (G, OCg, Cg*K)
+        _, flat = be.as_buffer(gw)
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(x, gy)
+            ctx.g, ctx.groups = g, groups
+        return be.view(flat, tuple(wshape), contig_strides(wshape), 0)
+
+    @staticmethod
+    def backward(ctx, ggw):
+        x, gy = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        a = ConvInputGrad.apply(gy, ggw, ctx.g, ctx.groups, x._shape[:2]) if need[0] else None
+        b = Conv.apply(x, ggw, None, ctx.g, ctx.groups) if need[1] else None
+        return a, b, None, None, None, None
