@@ -30,4 +30,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_SUBMODULES) | set(_names.names()))
+    return sorted(set(__all__) | set(_SUBMODULES) | set(_names.names()))

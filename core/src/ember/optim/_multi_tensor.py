@@ -22,6 +22,29 @@ The update function's contract: ``update(param, grad, s, group)`` where ``s`` ma
 names to tensors shaped like ``param`` (updated in place) and scalar-state names to Python
 floats (reassigned in ``s``); a missing tensor key may be set in ``s`` (e.g. SGD's first
 momentum buffer). ``param`` is updated in place; ``grad`` must not be modified.
+
+The flat path runs the update on *pieces* of about ``_CHUNK`` elements (runs of whole
+parameters; a parameter larger than that is a piece alone, updated directly on its own
+storage): one flat update over a few megabytes would stream every intermediate through main
+memory, while pieces keep their working set in the CPU caches at a cost of a few op calls per
+piece.
+
+NOTE [fused optimizer kernels]: a backend may offer a fused multi-tensor kernel for an
+optimizer (``Backend.adam_step``, listed in ``ember.backend.OPTIONAL``). An optimizer names it
+with ``step_group(..., kernel=(name, call))``; on the flat path, when the bucket's backend
+has that method (and aliases memory), the core calls
+``call(fn, params, grads, flats, scalars, group)`` with the backend's native arrays: ``params``
+and ``grads`` lists of each parameter's and gradient's array (any strides; parameters are
+written in place), ``flats`` the flat state buffers (1-D, the parameters' state one after
+another), ``scalars`` the scalar state values before the step. ``call`` returns the new
+scalar values, or ``NotImplemented`` when the kernel declines (the generic update runs
+instead). The kernel must apply exactly the arithmetic of the optimizer's update function
+(same ops, same order), so that every path gives the same bits.
+
+``adam_step(params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, beta2, eps,
+weight_decay, decoupled_weight_decay, amsgrad, maximize, step)``: one Adam/AdamW step in place;
+``max_exp_avg_sq`` is None without amsgrad; ``step`` is the step number after the increment;
+returns None, or ``NotImplemented`` for a dtype it does not handle.
 """
 
 from __future__ import annotations
@@ -34,6 +57,9 @@ from ..autograd.grad_mode import STATE, no_grad, set_grad_enabled
 from .._ops.core import _view_of, _write
 
 __all__ = ["flatten", "unflatten_into", "step_group", "scalar_dtype"]
+
+#: set to False to make the flat path ignore backend kernels (tests, benchmarks)
+USE_KERNELS = True
 
 
 def scalar_dtype():
@@ -257,8 +283,32 @@ def _bucket(optimizer, params, group, init, scalars) -> _Bucket | None:
     return b
 
 
+def _run_kernel(kernel, params, b, svals, group) -> bool:
+    name, call = kernel
+    be = params[0]._storage._be
+    fn = getattr(be, name, None) if be.aliasing else None
+    if fn is None:
+        return False
+    for p in params:
+        p._buffer()
+    pn = [p._data for p in params]
+    gn = [p.grad._data for p in params]
+    flats = {k: (f._buffer(), f._data)[1] for k, f in b.flats.items()}
+    out = call(fn, pn, gn, flats, dict(svals), group)
+    if out is NotImplemented:
+        return False
+    for p in params:
+        p._storage._version += 1
+    for f in b.flats.values():
+        f._storage._version += 1
+    for k, v in out.items():
+        if v != svals[k]:
+            b.sflats[k].fill_(v)
+    return True
+
+
 def _flat(optimizer, params: list[Tensor], group: dict, init: Callable, update: Callable,
-          scalars: tuple) -> None:
+          scalars: tuple, kernel=None) -> None:
     b = _bucket(optimizer, params, group, init, scalars)
     svals: dict[str, float] = {}
     if b is not None:
@@ -271,6 +321,8 @@ def _flat(optimizer, params: list[Tensor], group: dict, init: Callable, update: 
     if b is None:
         for p in params:
             _single(optimizer, p, group, init, update, scalars)
+        return
+    if kernel is not None and USE_KERNELS and _run_kernel(kernel, params, b, svals, group):
         return
     state = optimizer.state
     new: dict[str, Tensor] = {}
@@ -312,7 +364,8 @@ def _flat(optimizer, params: list[Tensor], group: dict, init: Callable, update: 
 
 
 def step_group(optimizer, group: dict, init: Callable, update: Callable,
-               scalars: tuple = ("step",), complex_ok: bool = False) -> None:
+               scalars: tuple = ("step",), complex_ok: bool = False,
+               kernel: tuple[str, Callable] | None = None) -> None:
     """Apply ``update`` to every parameter of ``group`` that has a gradient.
 
     ``init(param, group) -> dict`` makes a parameter's first state (tensors shaped like
@@ -322,6 +375,8 @@ def step_group(optimizer, group: dict, init: Callable, update: Callable,
     default) or True, or ``group["fused"]`` True, parameters sharing a device and dtype are
     updated together through flat buffers; ``foreach=False`` and ``differentiable=True``
     update one parameter at a time. The results are the same either way. Complex
+    ``kernel``: an optional fused backend kernel for the flat path (NOTE [fused optimizer
+    kernels]). Complex
     parameters are updated with complex arithmetic when ``complex_ok`` (right for updates
     that are linear in the gradient, like SGD's); otherwise they raise ``NotImplementedError``.
 
@@ -361,4 +416,4 @@ def step_group(optimizer, group: dict, init: Callable, update: Callable,
             if len(ps) == 1 and not (foreach or group.get("fused")):
                 _single(optimizer, ps[0], group, init, update, scalars)
             else:
-                _flat(optimizer, ps, group, init, update, scalars)
+                _flat(optimizer, ps, group, init, update, scalars, kernel)

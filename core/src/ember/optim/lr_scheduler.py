@@ -180,4 +180,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_names.names()))
+    return sorted(set(__all__) | set(_names.names()))
