@@ -11,6 +11,8 @@ import numpy as np
 import ember
 from ember.backend import MissingPrimitive
 
+from . import optim_kernels as _optim_kernels
+
 _D2N = {
     ember.bool: np.dtype(np.bool_), ember.uint8: np.dtype(np.uint8),
     ember.int8: np.dtype(np.int8), ember.int16: np.dtype(np.int16),
@@ -168,6 +170,8 @@ class NumpyBackend:
         return buffer
 
     def as_buffer(self, x):
+        if not isinstance(x, np.ndarray):   # ufuncs return NumPy scalars for 0-d inputs
+            x = np.asarray(x)
         if not x.flags.c_contiguous:
             x = np.ascontiguousarray(x)
         elif x.base is not None and not x.flags.owndata and x.ndim != 1:
@@ -404,6 +408,9 @@ class NumpyBackend:
     @staticmethod
     def concat(arrays, axis):
         return np.concatenate(arrays, axis=axis)
+
+    # optional fused optimizer kernel (NOTE [fused optimizer kernels] in ember/optim)
+    adam_step = staticmethod(_optim_kernels.adam_step)
 
     # -- random --------------------------------------------------------------------------
     def new_generator(self, seed, index=None):
