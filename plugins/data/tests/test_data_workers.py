@@ -229,3 +229,25 @@ def test_spawn_context_sends_tensors():
     ds = TensorDataset(ember.arange(6.0).reshape(3, 2), ember.tensor([1, 2, 3]))
     got = list(DataLoader(ds, batch_size=2, num_workers=1, multiprocessing_context="spawn"))
     assert got[0][0].tolist() == [[0.0, 1.0], [2.0, 3.0]] and got[1][1].tolist() == [3]
+
+
+class KilledWhileSending(Dataset):
+    """Worker 0 is killed while its large batch is (probably) half-way through the pipe."""
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        import threading
+        if i == 1:
+            threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGKILL)).start()
+            return ember.zeros(4_000_000, dtype=ember.float64)
+        return ember.zeros(1)
+
+
+def test_worker_killed_mid_message_does_not_hang():
+    t0 = time.monotonic()
+    with pytest.raises(RuntimeError, match="DataLoader worker 0 .* SIGKILL"):
+        for _ in DataLoader(KilledWhileSending(), batch_size=None, num_workers=1):
+            time.sleep(0.05)
+    assert time.monotonic() - t0 < 10

@@ -1,9 +1,12 @@
 """The loop a ``DataLoader`` worker process runs.
 
 NOTE [worker protocol]: the main process puts ``(epoch, task_id, index)`` on the worker's
-own index queue; the worker answers ``(epoch, task_id, payload)`` on the shared result
-queue, where ``payload`` is the pickled batch, an :class:`ExceptionWrapper` or a
-:class:`StopMarker` (its iterable dataset is exhausted). A new ``epoch`` (persistent
+own index queue; the worker answers with the pickled ``(epoch, task_id, data)`` on its own
+result pipe, where ``data`` is the batch, an :class:`ExceptionWrapper` or a
+:class:`StopMarker` (its iterable dataset is exhausted). Only this worker holds the
+pipe's write end, so when the worker dies -- even in the middle of a message -- the main
+process reads end-of-file instead of waiting forever. A sender thread writes to the pipe,
+so the worker goes on loading (prefetching) while the main process is busy. A new ``epoch`` (persistent
 workers) restarts the worker's iterator over an iterable dataset; the main process drops
 answers of an older epoch. ``None`` on the index queue, the done event, or the death of
 the parent process end the loop.
@@ -21,6 +24,7 @@ import os
 import queue
 import random
 import sys
+import threading
 
 import ember
 from ember.utils.data import _worker_info
@@ -44,18 +48,45 @@ def _seed_worker(base_seed: int, worker_id: int) -> int:
     return seed
 
 
-def _send(data_queue, epoch, task_id, data, worker_id):
-    try:
-        payload = _ipc.dumps(data)
-    except Exception:
-        payload = _ipc.dumps(_ipc.ExceptionWrapper(
-            where=f"in DataLoader worker process {worker_id} while sending the batch to the "
-                  f"main process (the batch could not be pickled)").portable())
-    data_queue.put((epoch, task_id, payload))
+class _Sender:
+    """Writes messages to the result pipe from a background thread."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.queue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, daemon=True,
+                                       name="ember DataLoader sender")
+        self.thread.start()
+
+    def _run(self):
+        while True:
+            data = self.queue.get()
+            if data is None:
+                return
+            try:
+                self.conn.send_bytes(data)
+            except (OSError, ValueError):      # the main process is gone
+                return
+
+    def send(self, epoch, task_id, data, worker_id):
+        try:
+            payload = _ipc.dumps((epoch, task_id, data))
+        except Exception:
+            payload = _ipc.dumps((epoch, task_id, _ipc.ExceptionWrapper(
+                where=f"in DataLoader worker process {worker_id} while sending the batch to "
+                      f"the main process (the batch could not be pickled)").portable()))
+        self.queue.put(payload)
+
+    def close(self, wait: bool):
+        self.queue.put(None)
+        if wait:
+            self.thread.join(timeout=10.0)
+        self.conn.close()
 
 
-def worker_loop(cfg, index_queue, data_queue, done_event, worker_id, base_seed, parent_pid):
+def worker_loop(cfg, index_queue, result_conn, done_event, worker_id, base_seed, parent_pid):
     """Run one worker until told to stop (see NOTE [worker protocol])."""
+    sender = _Sender(result_conn)
     try:
         if isinstance(cfg, bytes):
             cfg = _ipc.loads(cfg)
@@ -91,7 +122,7 @@ def worker_loop(cfg, index_queue, data_queue, done_event, worker_id, base_seed, 
                         fetcher = make_fetcher(kind, dataset, auto_collation, collate_fn,
                                                drop_last)
                     except Exception:
-                        _send(data_queue, epoch, task_id, _ipc.ExceptionWrapper(
+                        sender.send(epoch, task_id, _ipc.ExceptionWrapper(
                             where=f"in DataLoader worker process {worker_id}").portable(),
                             worker_id)
                         continue
@@ -108,10 +139,8 @@ def worker_loop(cfg, index_queue, data_queue, done_event, worker_id, base_seed, 
                 except Exception:
                     data = _ipc.ExceptionWrapper(
                         where=f"in DataLoader worker process {worker_id}").portable()
-            _send(data_queue, epoch, task_id, data, worker_id)
+            sender.send(epoch, task_id, data, worker_id)
             del data
     except KeyboardInterrupt:
         pass
-    if done_event.is_set():
-        data_queue.cancel_join_thread()
-        data_queue.close()
+    sender.close(wait=not done_event.is_set())

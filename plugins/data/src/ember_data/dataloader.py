@@ -9,10 +9,12 @@ of workers: each task gets a sequence number, answers that arrive early are kept
 turn (``in_order=False`` gives them out as they come). With ``shuffle=False`` the batches are
 therefore the same for every ``num_workers``.
 
-NOTE [no hang]: while waiting for a batch the main process wakes every ``_POLL`` seconds
-and checks that every worker it still needs is alive; a dead worker (an exception that
-escaped the worker loop, ``os._exit``, a signal such as SIGKILL) raises a ``RuntimeError``
-naming the worker id, its pid and its exit code or signal. ``timeout > 0`` bounds each wait.
+NOTE [no hang]: the main process waits on the workers' result pipes, whose write ends only
+the workers hold: a worker that dies (an exception that escaped the worker loop,
+``os._exit``, a signal such as SIGKILL), even half-way through sending a batch, shows up as
+end-of-file at once and raises a ``RuntimeError`` naming the worker id, its pid and its exit
+code or signal. Every ``_POLL`` seconds of waiting the workers' liveness is also checked.
+``timeout > 0`` bounds each wait.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from __future__ import annotations
 import itertools
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
-import queue
 import signal
 import time
 import warnings
@@ -38,7 +40,7 @@ from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader"]
 
-_POLL = 0.1               # seconds between liveness checks while waiting for a batch
+_POLL = 0.5               # seconds between liveness checks while waiting for a batch
 _JOIN_TIMEOUT = 2.0       # seconds given to workers to exit before they are terminated
 
 
@@ -400,21 +402,27 @@ class _MultiProcessIter(_BaseIter):
                self._drop_last, loader.worker_init_fn, self._num_workers)
         if ctx.get_start_method() != "fork":
             cfg = _ipc.dumps(cfg)      # tensors in the dataset travel as NOTE [ipc tensors]
-        self._result_queue = ctx.Queue()
         self._done_event = ctx.Event()
-        self._index_queues, self._workers = [], []
+        self._index_queues, self._workers, self._conns = [], [], []
         self._released = []             # workers sent None: their exit is expected
+        self._open = {}                 # result pipe (read end) -> worker id, until EOF
         try:
             for wid in range(self._num_workers):
                 q = ctx.Queue()
                 q.cancel_join_thread()
+                reader, writer = ctx.Pipe(duplex=False)
                 w = ctx.Process(target=worker_loop, daemon=True,
-                                args=(cfg, q, self._result_queue, self._done_event, wid,
+                                args=(cfg, q, writer, self._done_event, wid,
                                       self._base_seed, os.getpid()),
                                 name=f"ember DataLoader worker {wid}")
-                w.start()
+                try:
+                    w.start()
+                finally:
+                    writer.close()      # NOTE [no hang]: only the worker keeps a write end
                 self._index_queues.append(q)
                 self._workers.append(w)
+                self._conns.append(reader)
+                self._open[reader] = wid
                 self._released.append(False)
         finally:
             self._shutdown = False
@@ -451,30 +459,46 @@ class _MultiProcessIter(_BaseIter):
         self._tasks_outstanding += 1
         self._send_idx += 1
 
+    def _worker_died(self, wid):
+        w = self._workers[wid]
+        w.join(timeout=1.0)             # the pipe closes a moment before the exit code is set
+        code = w.exitcode
+        self._shutdown_workers(graceful=False)
+        what = (_describe_exit(code) if code is not None
+                else "it closed its result pipe but is still running")
+        raise RuntimeError(
+            f"DataLoader worker {wid} (pid {w.pid}) exited unexpectedly: {what}. It was "
+            f"killed (by the OS out-of-memory killer, say) or crashed; any traceback it "
+            f"printed is above.")
+
     def _check_workers(self):
         for wid, w in enumerate(self._workers):
             if not self._released[wid] and not w.is_alive():
-                code = w.exitcode
-                self._shutdown_workers(graceful=False)
-                raise RuntimeError(
-                    f"DataLoader worker {wid} (pid {w.pid}) exited unexpectedly: "
-                    f"{_describe_exit(code)}. It was killed (by the OS out-of-memory killer, "
-                    f"say) or crashed; any traceback it printed is above.")
+                self._worker_died(wid)
 
     def _try_get(self, timeout):
+        """The next ``(task_id, data)`` of the current epoch, or None after ``timeout``."""
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
-            try:
-                epoch, task_id, payload = self._result_queue.get(
-                    timeout=max(0.0, min(remaining, _POLL)))
-            except queue.Empty:
+            ready = multiprocessing.connection.wait(list(self._open),
+                                                    timeout=max(0.0, min(remaining, _POLL)))
+            for conn in ready:
+                wid = self._open[conn]
+                try:
+                    raw = conn.recv_bytes()
+                except (EOFError, OSError):
+                    del self._open[conn]
+                    if self._released[wid]:
+                        continue            # a worker we asked to exit
+                    self._worker_died(wid)
+                epoch, task_id, data = _ipc.loads(raw)
+                if epoch == self._epoch:
+                    return task_id, data
+            if not ready:
                 self._check_workers()
                 if time.monotonic() >= deadline:
                     return None
-                continue
-            if epoch == self._epoch:
-                return task_id, payload
 
     def _get_data(self):
         if self._timeout > 0:
@@ -510,9 +534,8 @@ class _MultiProcessIter(_BaseIter):
             if self._shutdown:
                 raise RuntimeError("DataLoader iterator was used after its workers were "
                                    "shut down (after an error); create a new iterator")
-            task_id, payload = self._get_data()
+            task_id, data = self._get_data()
             self._tasks_outstanding -= 1
-            data = _ipc.loads(payload)
             if isinstance(data, _ipc.StopMarker):
                 self._workers_status[data.worker_id] = False
                 if not self._persistent_workers:
@@ -564,8 +587,9 @@ class _MultiProcessIter(_BaseIter):
             for q in self._index_queues:
                 q.cancel_join_thread()
                 q.close()
-            self._result_queue.cancel_join_thread()
-            self._result_queue.close()
+            for conn in self._conns:
+                conn.close()
+            self._open.clear()
         except Exception:       # interpreter shutdown: best effort
             pass
 
