@@ -20,7 +20,7 @@ import math
 from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, _prod, _wrap_dim
-from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import STATE, no_grad
 from ._reg import export, EXPORTS
 from .basic import norm_dims, expand_reduced, _sum_dtype, Sum
 from .core import Op, write_out, _inplace, _tname, _check_same_device
@@ -299,10 +299,58 @@ argmin = export("argmin")(_make_arg("argmin", False))
 
 # -- prod ---------------------------------------------------------------------------------------
 
+class _Shift(Op):
+    """Shift by one along ``dim`` (``forward=True``: toward higher indices), filling the
+    vacated end with ``fill``: ``[a, b, c] -> [fill, a, b]``. The backward of a shift is the
+    opposite shift filled with 0."""
+
+    _node_name = "ShiftBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, forward, fill):
+        ctx.dim, ctx.fwd = dim, forward
+        be = x._storage._be
+        n, nd = x._shape[dim], x.dim()
+        pad = be.full(x._shape[:dim] + (1,) + x._shape[dim + 1:], fill, x._dtype,
+                      x._storage.device.index)
+        if forward:
+            return be.concat([pad, be.getitem(x._data, _axis_key(nd, dim, slice(0, n - 1)))],
+                             dim)
+        return be.concat([be.getitem(x._data, _axis_key(nd, dim, slice(1, n))), pad], dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _Shift.apply(g, ctx.dim, not ctx.fwd, 0), None, None, None
+
+
+def _exclusive_cumprod(x, d, reverse=False):
+    """``out[i] = prod(x[:i])`` along ``d`` (``prod(x[i+1:])`` with ``reverse``)."""
+    if reverse:
+        return flip_dim(_exclusive_cumprod(flip_dim(x, d), d), d)
+    return _Shift.apply(Cumprod.apply(x, d), d, True, 1)
+
+
+def _prod_of_others(x, dims):
+    """``out[i] = prod(x[j] for j != i)`` over the reduced ``dims``, without division (exact
+    with zeros, and differentiable to any order): left and right exclusive products along
+    the reduced dims flattened into one."""
+    keep = [i for i in range(x.dim()) if i not in dims]
+    perm = keep + list(dims)
+    xt = x.permute(perm)
+    shape = xt._shape
+    flat = xt.reshape(shape[:len(keep)] + (-1,))
+    last = flat.dim() - 1
+    o = _exclusive_cumprod(flat, last) * _exclusive_cumprod(flat, last, reverse=True)
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return o.reshape(shape).permute(inv)
+
+
 class Prod(Op):
-    """Product over ``dims``. Backward is exact with zeros: with no zero an entry's gradient
-    is ``prod / x``; with one zero only that entry gets the product of the others; with two
-    or more every gradient is zero."""
+    """Product over ``dims``. Backward: ``prod / x`` when no entry is zero; otherwise each
+    entry gets the product of the others, computed without division (``_prod_of_others``),
+    so gradients and second derivatives are exact at zeros."""
 
     _node_name = "ProdBackward0"
 
@@ -317,16 +365,13 @@ class Prod(Op):
     def backward(ctx, g):
         x, r = ctx.saved_tensors
         dims, keepdim = ctx.dims, ctx.keepdim
-        where = EXPORTS["where"]
         ge = expand_reduced(g, x._shape, dims, keepdim)
-        re = expand_reduced(r, x._shape, dims, keepdim)
-        zero = x == 0
-        safe = where(zero, 1, x)
-        gx = re / safe
-        if bool(zero.any()):
-            nz = zero.sum(dims, keepdim=True) if dims else zero.long()
-            others = Prod.apply(safe, dims, True)
-            gx = where(nz == 0, gx, where(zero & (nz == 1), others, 0))
+        if not dims:
+            return ge, None, None
+        if bool((x == 0).any()):
+            gx = _prod_of_others(x, dims)
+        else:
+            gx = expand_reduced(r, x._shape, dims, keepdim) / x
         if gx._dtype.is_complex:
             gx = gx.conj()
         return ge * gx, None, None
@@ -379,25 +424,37 @@ class Cumprod(Op):
 
     @staticmethod
     def backward(ctx, g):
-        # NOTE [cumprod gradient]: d/dx_i sum_k g_k y_k = sum_{k>=i} g_k prod_{j<=k, j!=i} x_j.
-        # Before the first zero this is rev_cumsum(g*y)_i / x_i. At the first zero z it is
-        # sum_{k>=z} g_k * cumprod(x with x_z := 1)_k. After it every term holds x_z = 0.
         x, y = ctx.saved_tensors
-        d = ctx.dim
-        where = EXPORTS["where"]
-        cplx = x._dtype.is_complex
-        yc, xc = (y.conj(), x.conj()) if cplx else (y, x)
-        zero = x == 0
-        if not bool(zero.any()):
-            return _rev_cumsum(g * yc, d) / xc, None
-        zc = Cumsum.apply(zero.long(), d)
-        before = zc == 0
-        first = zero & (zc == 1)
-        part1 = where(before, _rev_cumsum(g * yc, d) / where(before, xc, 1), 0)
-        y1 = Cumprod.apply(where(first, 1, x), d)
-        y1 = y1.conj() if cplx else y1
-        s = where(zc >= 1, g * y1, 0).sum(d, keepdim=True)
-        return part1 + where(first, s, 0), None
+        # one extra level when a graph is being built: exact second derivatives at zeros
+        return _cumprod_grad(x, y, g, ctx.dim, 1 if STATE.grad_enabled else 0), None
+
+
+def _cumprod_grad(x, y, g, d, depth):
+    """NOTE [cumprod gradient]: d/dx_i sum_k g_k y_k = sum_{k>=i} g_k prod_{j<=k, j!=i} x_j.
+    Before the first zero z of a slice this is rev_cumsum(g*y)_i / x_i. At z it is
+    sum_{k>=z} g_k * cumprod(x with x_z := 1)_k. After z every term holds the factor x_z = 0:
+    the value is 0, but its derivative with respect to x_z is the same gradient for the
+    sequence with x_z := 1; ``depth`` > 0 adds that term (``x_z * grad'``, zero in value) so
+    second derivatives are exact too."""
+    where = EXPORTS["where"]
+    cplx = x._dtype.is_complex
+    yc, xc = (y.conj(), x.conj()) if cplx else (y, x)
+    zero = x == 0
+    if not bool(zero.any()):
+        return _rev_cumsum(g * yc, d) / xc
+    zc = Cumsum.apply(zero.long(), d)
+    before = zc == 0
+    first = zero & (zc == 1)
+    part1 = where(before, _rev_cumsum(g * yc, d) / where(before, xc, 1), 0)
+    x1 = where(first, 1, x)
+    y1 = Cumprod.apply(x1, d)
+    s = where(zc >= 1, g * (y1.conj() if cplx else y1), 0).sum(d, keepdim=True)
+    res = part1 + where(first, s, 0)
+    if depth > 0:
+        after = (zc >= 1) & ~first
+        xz = where(first, xc, 0).sum(d, keepdim=True)
+        res = res + where(after, xz * _cumprod_grad(x1, y1, g, d, depth - 1), 0)
+    return res
 
 
 def _make_cum(name, fn):
@@ -484,9 +541,15 @@ class _VarStd(Op):
         dev = x - _mean_keep(x, ctx.dims)
         if cls.take_sqrt:
             re = expand_reduced(r, x._shape, ctx.dims, ctx.keepdim)
-            gx = (ge * dev / (re * float(ctx.denom))).masked_fill(re == 0, 0)
-        else:
-            gx = ge * dev * (2.0 / ctx.denom if ctx.denom else math.inf)
+            zero = re == 0                      # PyTorch's choice: gradient 0 there
+            safe = EXPORTS["where"](zero, 1, re)
+            gx = (ge * dev / (safe * float(ctx.denom))).masked_fill(zero, 0)
+        elif ctx.denom:
+            gx = ge * dev * (2.0 / ctx.denom)
+        else:                                   # N == correction: 0/0 = nan, else +-inf
+            where = EXPORTS["where"]
+            dz = dev == 0
+            gx = where(dz, math.nan, ge * where(dz, 1, dev) * math.inf)
         return gx, None, None, None
 
 
@@ -600,15 +663,18 @@ class _VectorNorm(Op):
             return (ge * 0).expand(x._shape), None, None, None
         if p == 1:
             return ge * x.sgn(), None, None, None
+        rz = re == 0                            # gradient 0 where the norm is 0
+        rs = where(rz, 1, re)
         if p == 2:
-            return ge * where(re == 0, 0, x / re), None, None, None
+            return ge * where(rz, 0, x / rs), None, None, None
         a = x.abs()
         if p in (_inf, -_inf):
             m = (a == re).to(ge._dtype)
             cnt = m.sum(dims, keepdim=True) if dims else m
             return ge * x.sgn() * m / cnt, None, None, None
-        scale = where(a == 0, 0, x.sgn() * a ** (p - 1))
-        return ge * where(re == 0, 0, scale / re ** (p - 1)), None, None, None
+        az = a == 0                             # and at zero entries (p < 1: |x|^(p-1) = inf)
+        scale = where(az, 0, x.sgn() * where(az, 1, a) ** (p - 1))
+        return ge * where(rz, 0, scale / rs ** (p - 1)), None, None, None
 
 
 @export("norm")
