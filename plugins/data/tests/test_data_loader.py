@@ -354,3 +354,22 @@ def test_namespace_and_base_classes():
         Dataset()[0]
     assert math.isclose(float(default_collate([1.5])[0]), 1.5)
     random.seed(0)
+
+
+def test_pin_memory_calls_the_backend():
+    from ember_data.dataloader import _pin
+
+    class FakeAccelerator:
+        pinned = 0
+
+        def pin_memory(self, host):
+            FakeAccelerator.pinned += 1
+            return host.copy()
+
+    if callable(getattr(ember.Tensor, "pin_memory", None)):
+        pytest.skip("Tensor.pin_memory exists: the loader uses it instead of the backend")
+    batch = {"x": ember.arange(4.0), "y": (ember.tensor([1, 2]), "name")}
+    out = _pin(batch, FakeAccelerator())
+    assert FakeAccelerator.pinned == 2
+    assert out["x"].tolist() == [0.0, 1.0, 2.0, 3.0] and out["y"][0].tolist() == [1, 2]
+    assert out["y"][1] == "name" and isinstance(out["y"], tuple)

@@ -5,6 +5,7 @@ import random
 import signal
 import time
 
+import numpy as np
 import pytest
 import torch.utils.data as tud
 
@@ -27,7 +28,7 @@ class Info(Dataset):
         wid = -1 if info is None else info.id
         seed = -1 if info is None else info.seed
         return (i, wid, seed, float(ember.rand(1).item()), random.random(), os.getpid(),
-                self.flag)
+                self.flag, float(np.random.rand()))
 
 
 class Stream(IterableDataset):
@@ -103,6 +104,7 @@ def test_worker_seeding_info_and_init_fn():
     draws = [float(r[3]) for r in rows]
     pydraws = [float(r[4]) for r in rows]
     assert len(set(draws)) == 8 and len(set(pydraws)) == 8
+    assert len({float(r[7]) for r in rows}) == 8          # numpy too, since it is imported
     # ... and restart from seed + id: worker 0's first draw is manual_seed(seed0)'s first
     ember.manual_seed(seeds[0])
     assert draws[0] == pytest.approx(float(ember.rand(1).item()))
