@@ -1,31 +1,33 @@
 """The recurrence of RNN, LSTM and GRU layers (private to ember-nn).
 
-NOTE [fused RNN scan]: a recurrent layer is split in two. The input projection of every time
-step is hoisted out of the loop: ``gx = x @ W_ih^T + b`` is one matmul over all (time, batch)
-rows, done with ordinary ember ops. What remains is the recurrence, ``_Scan``: one
-``autograd.Function`` for the whole sequence of one layer and direction. Its forward runs the
-time loop directly on the backend's primitives (per step: one matmul ``h @ W_hh^T`` giving all
-gates at once, then the gates' pointwise math), and keeps what backward needs. Its backward is
-the hand-derived backpropagation through time, again one matmul per step plus pointwise work,
-with the weight gradient summed over all steps in one matmul at the end. A per-step graph of
-fine-grained ops would cost ~15 framework calls per step each way; this costs one.
+NOTE [fused RNN scan]: one layer and direction of a recurrent network over a whole sequence
+is one ``autograd.Function``, ``_Scan``. Its forward works directly on the backend's
+primitives: first the input projections of all time steps at once (``gx = x @ W_ih^T + b``,
+one matmul over every (time, batch) row), then the time loop, where each step does one
+matmul ``h @ W_hh^T`` giving all gates together and the gates' pointwise math. It keeps what
+backward needs. Its backward is the hand-derived backpropagation through time, one matmul per
+step plus pointwise work; the gradients of ``W_ih``, ``W_hh``, the biases and the input are
+then each one matmul (or sum) over all steps. A graph of fine-grained ops would cost ~15
+framework calls per step each way; this costs one per layer.
 
 Higher-order gradients: when backward runs with ``create_graph=True`` the fused kernel is not
-used. ``_Scan.backward`` then re-runs the recurrence with composite ember ops (the same cell
-functions the single-step path documents, ``lstm_cell`` ...) from the saved inputs and
-differentiates that graph with ``autograd.grad(create_graph=True)``, so the gradients are
-themselves differentiable, to any order, exactly as if the layer had been written op by op.
+used. ``_Scan.backward`` then re-runs the recurrence with composite ember ops
+(``scan_composite``, built from the documented cell functions ``lstm_cell`` ...) from the saved
+inputs and differentiates that graph with ``autograd.grad(create_graph=True)``: the gradients
+are differentiable, to any order, exactly as if the layer had been written op by op.
 
 Sequences of unequal length (``PackedSequence``) share the code path: rows of the flat input
-``gx`` are ordered time-major and step ``t`` uses the first ``batch_sizes[t]`` rows of the
-state (the batch is sorted by decreasing length). Going forward in time the state shrinks and
-the rows that drop out are final states; in the reverse direction it grows and the new rows
-start from ``h0``. A dense batch is the special case of a constant batch size.
+are ordered time-major and step ``t`` uses the first ``batch_sizes[t]`` rows of the state (the
+batch is sorted by decreasing length). Going forward in time the state shrinks and the rows
+that drop out are final states; in the reverse direction it grows and the new rows start from
+``h0``. A dense batch is the special case of a constant batch size.
 
-LSTM gates: sigmoid(v) = 0.5 * tanh(v / 2) + 0.5, so all four gate nonlinearities are one
-``tanh`` over the (batch, 4*hidden) block after scaling the columns of the i, f, o gates by
-1/2 (scaling by a power of two is exact, so the pre-scaled ``W_hh`` and ``gx`` give the same
-rounding as scaling the sum).
+NOTE [LSTM gates]: the LSTM's gate pre-activations are computed negated, the g gate's also
+doubled (a power-of-two scaling of ``W_ih``, ``W_hh`` and the bias: exact), so one ``exp`` over
+the whole (batch, 4*hidden) block gives ``s = sigmoid(.)`` of every gate: i, f, o are ``s`` and
+``g = tanh(v) = 2 sigmoid(2v) - 1``. Then ``ds/dv = s (1 - s)`` (4x that for the g block).
+The exponent is capped at 80 (where ``s`` is already 0 in every float type) so it never
+overflows.
 """
 
 from __future__ import annotations
@@ -35,45 +37,34 @@ from ember.autograd import Function
 
 __all__ = []
 
-MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+# input slots of _Scan
+_X, _WIH, _B, _WHH, _BHH, _WHR, _H0, _C0 = range(8)
 
 
 # -- native helpers --------------------------------------------------------------------------
 
-def _rows(be, x, a, b):
-    """Rows ``a:b`` of a C-contiguous 2-D native ``x`` (a view on aliasing backends)."""
-    if a == 0 and b == x.shape[0]:
-        return x
-    c, flat = be.as_buffer(x)
-    k = c.shape[1]
-    return be.view(flat, (b - a, k), (k, 1), a * k)
-
-
-def _cols(be, x, k, n):
-    """Column block ``k`` of width ``n`` of a C-contiguous 2-D native ``x`` (a view)."""
-    c, flat = be.as_buffer(x)
-    w = c.shape[1]
-    return be.view(flat, (c.shape[0], n), (w, 1), k * n)
-
-
-def _split(be, x, n, k):
-    """``k`` column blocks of width ``n`` of a C-contiguous 2-D native ``x`` (views)."""
-    c, flat = be.as_buffer(x)
-    r, w = c.shape
-    return [be.view(flat, (r, n), (w, 1), j * n) for j in range(k)]
-
-
-def _T(be, x):
-    """The transpose of a C-contiguous 2-D native (a view)."""
-    c, flat = be.as_buffer(x)
-    r, k = c.shape
-    return be.view(flat, (k, r), (1, k), 0)
-
-
 def _native(t):
     """The native array of a tensor, C-contiguous."""
     return t.contiguous()._data
+
+
+def _flat(be, x):
+    """``(c, flat)``: a C-contiguous 2-D native and its 1-D alias."""
+    return be.as_buffer(x)
+
+
+def _rows(be, flat, width, a, b):
+    """Rows ``a:b`` of the (n, width) array whose 1-D alias is ``flat`` (a view)."""
+    return be.view(flat, (b - a, width), (width, 1), a * width)
+
+
+def _T(be, x):
+    """The transpose of a 2-D native (a view of a C-contiguous copy)."""
+    c, flat = be.as_buffer(x)
+    r, k = c.shape
+    return be.view(flat, (k, r), (1, k), 0)
 
 
 _VECS = {}
@@ -90,23 +81,27 @@ def _vec(be, dt, idx, parts):
     return v
 
 
-def _assemble(be, pieces, like_cols, dt, idx, total):
+def _cat(be, arrs):
+    return arrs[0] if len(arrs) == 1 else be.concat(arrs, 0)
+
+
+def _assemble(be, pieces, cols, dt, idx, total):
     """Join ``(row_start, array)`` pieces into ``total`` rows (zeros where no piece is)."""
     pieces = sorted(pieces, key=lambda p: p[0])
     out, at = [], 0
     for start, arr in pieces:
         if start > at:
-            out.append(be.full((start - at, like_cols), 0, dt, idx))
+            out.append(be.full((start - at, cols), 0, dt, idx))
         out.append(arr)
         at = start + arr.shape[0]
     if at < total:
-        out.append(be.full((total - at, like_cols), 0, dt, idx))
-    return out[0] if len(out) == 1 else be.concat(out, 0)
+        out.append(be.full((total - at, cols), 0, dt, idx))
+    return _cat(be, out)
 
 
 class _Steps:
     """The schedule of one scan: batch size and row offset of every time step, and the
-    order in which steps run."""
+    order in which the steps run."""
 
     def __init__(self, batch_sizes, reverse):
         self.bs = list(batch_sizes)
@@ -124,70 +119,91 @@ class _Steps:
 
 # -- cell kernels on natives -----------------------------------------------------------------
 
-class _LSTMKernel:
-    # NOTE [LSTM gates]: the gate pre-activations are computed negated, and the g gate's
-    # doubled (a power-of-two scaling of W_hh^T and gx, exact), so one exp over the whole
-    # (batch, 4*hidden) block gives s = sigmoid(.) of every gate: i, f, o are s and
-    # g = tanh(v) = 2 * sigmoid(2v) - 1. d s/d v = s * (1 - s) (times 2 for the g block,
-    # and 2 again from g = 2s - 1). The exponent is capped at 80, where s is already 0.
-    def __init__(self, be, dt, idx, H, w_hh, w_hr):
-        self.be, self.H = be, H
+class _Kernel:
+    """What every mode shares: the input projection and its gradients."""
+
+    S = None          # column scaling of the projections (LSTM only)
+
+    def __init__(self, be, H, G, x, w_ih, b):
+        self.be, self.H, self.G = be, H, G
+        self.x = _native(x)
+        self.w_ih = _native(w_ih)
+        self.b = None if b is None else _native(b)
+
+    def project(self):
+        be = self.be
+        w = _T(be, self.w_ih)
+        b = self.b
+        if self.S is not None:
+            w = be.mul(w, self.S)
+            b = None if b is None else be.mul(b, self.S)
+        gx = be.matmul(self.x, w)
+        return gx if b is None else be.add(gx, b)
+
+    def finish_input(self, dgx, needs, out):
+        be = self.be
+        if needs[_X]:
+            out[_X] = be.matmul(dgx, self.w_ih)
+        if needs[_WIH]:
+            out[_WIH] = be.matmul(_T(be, dgx), self.x)
+        if needs[_B]:
+            out[_B] = be.sum(dgx, (0,), False)
+
+
+class _LSTMKernel(_Kernel):
+    def __init__(self, be, dt, idx, H, x, w_ih, b, w_hh, w_hr):
+        super().__init__(be, H, 4 * H, x, w_ih, b)
         self.S = _vec(be, dt, idx, [(2 * H, -1.0), (H, -2.0), (H, -1.0)])
         self.w_hh = _native(w_hh)                          # (4H, P)
         self.whhT = be.mul(_T(be, self.w_hh), self.S)      # (P, 4H), pre-scaled
         self.w_hr = None if w_hr is None else _native(w_hr)  # (P, H)
         self.whrT = None if w_hr is None else _T(be, self.w_hr)
 
-    def prepare(self, gx):
-        return self.be.mul(gx, self.S)
-
     def fwd(self, xg, state, keep):
         be, H = self.be, self.H
         h, c = state
-        v = be.minimum(be.add(xg, be.matmul(h, self.whhT)), 80.0)
-        s = be.div(1.0, be.add(be.exp(v), 1.0))
-        i, f, sg, o = _split(be, s, H, 4)
-        g = be.sub(be.mul(sg, 2.0), 1.0)
+        s = be.div(1.0, be.add(be.exp(be.minimum(be.add(xg, be.matmul(h, self.whhT)), 80.0)),
+                               1.0))
+        flat = be.as_buffer(s)[1]
+        r, W, view = s.shape[0], 4 * H, be.view
+        i = view(flat, (r, H), (W, 1), 0)
+        f = view(flat, (r, H), (W, 1), H)
+        g = be.sub(be.mul(view(flat, (r, H), (W, 1), 2 * H), 2.0), 1.0)
+        o = view(flat, (r, H), (W, 1), 3 * H)
         c2 = be.add(be.mul(f, c), be.mul(i, g))
         tc = be.tanh(c2)
         hh = be.mul(o, tc)
         h2 = hh if self.whrT is None else be.matmul(hh, self.whrT)
-        saved = (s, g, tc, c, hh) if keep else None
-        return (h2, c2), h2, saved
+        return [h2, c2], h2, ((s, i, f, g, o, tc, c, hh) if keep else None)
 
-    def bwd(self, dstate, h_prev, saved, acc):
-        be, H = self.be, self.H
-        dh, dc = dstate
-        s, g, tc, c_prev, hh = saved
-        if self.w_hr is not None:
-            acc["dhr"].append(dh)
-            acc["hh"].append(hh)
-            dh = be.matmul(dh, self.w_hr)
-        i, f, _, o = _split(be, s, H, 4)
-        dc = be.add(dc, be.mul(be.mul(dh, o), be.sub(1.0, be.mul(tc, tc))))
-        da = be.concat([be.mul(dc, g), be.mul(dc, c_prev), be.mul(be.mul(dc, i), 4.0),
-                        be.mul(dh, tc)], 1)
-        dz = be.mul(da, be.mul(s, be.sub(1.0, s)))
-        acc["dgx"].append(dz)
-        return (be.matmul(dz, self.w_hh), be.mul(dc, f)), dz
-
-    def finish(self, dgx, hprev, acc, needs, out):
+    def bwd(self, dstate, saved, acc):
         be = self.be
-        if needs[1]:
-            out[1] = be.matmul(_T(be, dgx), hprev)
-        if needs[3]:
-            out[3] = be.matmul(_T(be, _cat(be, acc["dhr"])), _cat(be, acc["hh"]))
+        mul = be.mul
+        dh, dc = dstate
+        s, i, f, g, o, tc, c_prev, hh = saved
+        if self.w_hr is not None:
+            acc.append((dh, hh))
+            dh = be.matmul(dh, self.w_hr)
+        dc = be.add(dc, mul(mul(dh, o), be.sub(1.0, mul(tc, tc))))
+        da = be.concat([mul(dc, g), mul(dc, c_prev), mul(mul(dc, i), 4.0), mul(dh, tc)], 1)
+        dz = mul(da, mul(s, be.sub(1.0, s)))
+        return [be.matmul(dz, self.w_hh), mul(dc, f)], dz, None
+
+    def finish(self, dgx, dgh, hprev, acc, needs, out):
+        be = self.be
+        if needs[_WHH]:
+            out[_WHH] = be.matmul(_T(be, dgx), hprev)
+        if needs[_WHR]:
+            dhr = _cat(be, [a for a, _ in acc])
+            out[_WHR] = be.matmul(_T(be, dhr), _cat(be, [b for _, b in acc]))
 
 
-class _GRUKernel:
-    def __init__(self, be, dt, idx, H, w_hh, b_hh):
-        self.be, self.H = be, H
+class _GRUKernel(_Kernel):
+    def __init__(self, be, dt, idx, H, x, w_ih, b, w_hh, b_hh):
+        super().__init__(be, H, 3 * H, x, w_ih, b)
         self.w_hh = _native(w_hh)                          # (3H, H)
         self.whhT = _T(be, self.w_hh)
         self.b_hh = None if b_hh is None else _native(b_hh)
-
-    def prepare(self, gx):
-        return gx
 
     def fwd(self, xg, state, keep):
         be, H = self.be, self.H
@@ -195,86 +211,70 @@ class _GRUKernel:
         gh = be.matmul(h, self.whhT)
         if self.b_hh is not None:
             gh = be.add(gh, self.b_hh)
-        rz = be.sigmoid(be.add(_lead(be, xg, 2 * H), _lead(be, gh, 2 * H)))
-        r, z = _cols(be, rz, 0, H), _cols(be, rz, 1, H)
-        ghn = _cols(be, gh, 2, H)
-        n = be.tanh(be.add(_cols(be, xg, 2, H), be.mul(r, ghn)))
+        r_, W, view = h.shape[0], 3 * H, be.view
+        xflat, hflat = be.as_buffer(xg)[1], be.as_buffer(gh)[1]
+        rz = be.sigmoid(be.add(view(xflat, (r_, 2 * H), (W, 1), 0),
+                               view(hflat, (r_, 2 * H), (W, 1), 0)))
+        rzflat = be.as_buffer(rz)[1]
+        r = view(rzflat, (r_, H), (2 * H, 1), 0)
+        z = view(rzflat, (r_, H), (2 * H, 1), H)
+        ghn = view(hflat, (r_, H), (W, 1), 2 * H)
+        n = be.tanh(be.add(view(xflat, (r_, H), (W, 1), 2 * H), be.mul(r, ghn)))
         h2 = be.add(n, be.mul(z, be.sub(h, n)))
-        saved = (rz, n, ghn) if keep else None
-        return (h2,), h2, saved
+        return [h2], h2, ((rz, r, z, n, ghn, h) if keep else None)
 
-    def bwd(self, dstate, h_prev, saved, acc):
-        be, H = self.be, self.H
-        (dh,) = dstate
-        rz, n, ghn = saved
-        r, z = _cols(be, rz, 0, H), _cols(be, rz, 1, H)
-        dn = be.mul(dh, be.sub(1, z))
-        dpn = be.mul(dn, be.sub(1, be.mul(n, n)))
-        drz = be.mul(be.concat([be.mul(dpn, ghn), be.mul(dh, be.sub(h_prev, n))], 1),
-                     be.mul(rz, be.sub(1, rz)))
-        acc["dgx"].append(be.concat([drz, dpn], 1))
-        dgh = be.concat([drz, be.mul(dpn, r)], 1)
-        acc["dgh"].append(dgh)
-        return (be.add(be.mul(dh, z), be.matmul(dgh, self.w_hh)),), None
-
-    def finish(self, dgx, hprev, acc, needs, out):
+    def bwd(self, dstate, saved, acc):
         be = self.be
-        if needs[1] or needs[2]:
-            dgh = _cat(be, acc["dgh"])
-            if needs[1]:
-                out[1] = be.matmul(_T(be, dgh), hprev)
-            if needs[2]:
-                out[2] = be.sum(dgh, (0,), False)
+        mul, sub = be.mul, be.sub
+        (dh,) = dstate
+        rz, r, z, n, ghn, h_prev = saved
+        dpn = mul(mul(dh, sub(1.0, z)), sub(1.0, mul(n, n)))
+        drz = mul(be.concat([mul(dpn, ghn), mul(dh, sub(h_prev, n))], 1),
+                  mul(rz, sub(1.0, rz)))
+        dgh = be.concat([drz, mul(dpn, r)], 1)
+        return [be.add(mul(dh, z), be.matmul(dgh, self.w_hh))], be.concat([drz, dpn], 1), dgh
+
+    def finish(self, dgx, dgh, hprev, acc, needs, out):
+        be = self.be
+        if needs[_WHH]:
+            out[_WHH] = be.matmul(_T(be, dgh), hprev)
+        if needs[_BHH]:
+            out[_BHH] = be.sum(dgh, (0,), False)
 
 
-class _RNNKernel:
-    def __init__(self, be, dt, idx, H, w_hh, relu):
-        self.be, self.H, self.relu = be, H, relu
+class _RNNKernel(_Kernel):
+    def __init__(self, be, dt, idx, H, x, w_ih, b, w_hh, relu):
+        super().__init__(be, H, H, x, w_ih, b)
+        self.relu = relu
         self.w_hh = _native(w_hh)
         self.whhT = _T(be, self.w_hh)
 
-    def prepare(self, gx):
-        return gx
-
     def fwd(self, xg, state, keep):
         be = self.be
-        (h,) = state
-        pre = be.add(xg, be.matmul(h, self.whhT))
+        pre = be.add(xg, be.matmul(state[0], self.whhT))
         h2 = be.maximum(pre, 0) if self.relu else be.tanh(pre)
-        return (h2,), h2, (h2 if keep else None)
+        return [h2], h2, (h2 if keep else None)
 
-    def bwd(self, dstate, h_prev, saved, acc):
+    def bwd(self, dstate, h2, acc):
         be = self.be
-        (dh,) = dstate
-        h2 = saved
+        dh = dstate[0]
         if self.relu:
             dz = be.where(be.gt(h2, 0), dh, 0)
         else:
-            dz = be.mul(dh, be.sub(1, be.mul(h2, h2)))
-        acc["dgx"].append(dz)
-        return (be.matmul(dz, self.w_hh),), dz
+            dz = be.mul(dh, be.sub(1.0, be.mul(h2, h2)))
+        return [be.matmul(dz, self.w_hh)], dz, None
 
-    def finish(self, dgx, hprev, acc, needs, out):
-        if needs[1]:
-            out[1] = self.be.matmul(_T(self.be, dgx), hprev)
-
-
-def _lead(be, x, n):
-    """The first ``n`` columns of a C-contiguous 2-D native (a view)."""
-    c, flat = be.as_buffer(x)
-    return be.view(flat, (c.shape[0], n), (c.shape[1], 1), 0)
+    def finish(self, dgx, dgh, hprev, acc, needs, out):
+        if needs[_WHH]:
+            out[_WHH] = self.be.matmul(_T(self.be, dgx), hprev)
 
 
-def _cat(be, arrs):
-    return arrs[0] if len(arrs) == 1 else be.concat(arrs, 0)
-
-
-def _kernel(mode, be, dt, idx, H, w_hh, b_hh, w_hr):
+def _kernel(mode, be, dt, idx, H, x, w_ih, b, w_hh, b_hh, w_hr):
     if mode == "LSTM":
-        return _LSTMKernel(be, dt, idx, H, w_hh, w_hr)
+        return _LSTMKernel(be, dt, idx, H, x, w_ih, b, w_hh, w_hr)
     if mode == "GRU":
-        return _GRUKernel(be, dt, idx, H, w_hh, b_hh)
-    return _RNNKernel(be, dt, idx, H, w_hh, mode == "RNN_RELU")
+        return _GRUKernel(be, dt, idx, H, x, w_ih, b, w_hh, b_hh)
+    return _RNNKernel(be, dt, idx, H, x, w_ih, b, w_hh, mode == "RNN_RELU")
 
 
 # -- the fused scan ---------------------------------------------------------------------------
@@ -282,41 +282,47 @@ def _kernel(mode, be, dt, idx, H, w_hh, b_hh, w_hr):
 class _Scan(Function):
     """One layer and direction of a recurrent network over a whole (packed) sequence.
 
-    Inputs: ``gx`` (rows, G*hidden) input projections (with the biases that can be folded in),
-    ``w_hh`` (G*hidden, state), ``b_hh`` (GRU only: the recurrent bias, else None), ``w_hr``
-    (LSTM projection (proj, hidden) or None), ``h0`` (batch, state), ``c0`` (LSTM: (batch,
-    hidden), else None), then ``mode``, ``batch_sizes`` (list of ints), ``reverse``.
+    Inputs: ``x`` (rows, in) time-major rows, ``w_ih`` (G*hidden, in), ``b`` the input-side
+    bias (LSTM/RNN: ``b_ih + b_hh``; GRU: ``b_ih``; or None), ``w_hh`` (G*hidden, state),
+    ``b_hh`` (GRU only, else None), ``w_hr`` (LSTM projection (proj, hidden) or None), ``h0``
+    (batch, state), ``c0`` (LSTM: (batch, hidden), else None), then ``mode``,
+    ``batch_sizes`` (list of ints) and ``reverse``.
     Outputs: ``out`` (rows, state), ``h_n`` (batch, state) and for LSTM ``c_n``.
     """
 
     _node_name = "ScanBackward0"
 
     @staticmethod
-    def forward(ctx, gx, w_hh, b_hh, w_hr, h0, c0, mode, batch_sizes, reverse):
-        st = gx._storage
-        be, idx, dt = st._be, st.device.index, gx._dtype
-        H = gx._shape[1] // GATES[mode]
+    def forward(ctx, x, w_ih, b, w_hh, b_hh, w_hr, h0, c0, mode, batch_sizes, reverse):
+        st = x._storage
+        be, idx, dt = st._be, st.device.index, x._dtype
+        H = w_ih._shape[0] // GATES[mode]
         steps = _Steps(batch_sizes, reverse)
         keep = any(ctx.needs_input_grad)
-        k = _kernel(mode, be, dt, idx, H, w_hh, b_hh, w_hr)
-        gxn = k.prepare(_native(gx))
+        k = _kernel(mode, be, dt, idx, H, x, w_ih, b, w_hh, b_hh, w_hr)
+        gflat = be.as_buffer(k.project())[1]
+        G = k.G
         init = [_native(h0)] + ([_native(c0)] if c0 is not None else [])
         B = init[0].shape[0]
+        bsz, off = steps.bs, steps.off
         state, m = None, 0
-        finals, outs, saves = [], [None] * len(steps.bs), [None] * len(steps.bs)
+        finals, outs = [], [None] * len(bsz)
+        saves = [None] * len(bsz) if keep else None
+        fwd = k.fwd
         for t in steps.order:
-            bs = steps.bs[t]
-            if state is None:
-                state = [_rows(be, s, 0, bs) for s in init]
-            elif bs < m:
-                finals.append((bs, [_rows(be, s, bs, m) for s in state]))
-                state = [_rows(be, s, 0, bs) for s in state]
-            elif bs > m:
-                state = [be.concat([s, _rows(be, s0, m, bs)], 0) for s, s0 in zip(state, init)]
-            m = bs
+            bs = bsz[t]
+            if bs != m:
+                if state is None:
+                    state = [_rows(be, be.as_buffer(s)[1], s.shape[1], 0, bs) for s in init]
+                elif bs < m:
+                    finals.append((bs, [_sub(be, s, bs, m) for s in state]))
+                    state = [_sub(be, s, 0, bs) for s in state]
+                else:
+                    state = [be.concat([s, _sub(be, s0, m, bs)], 0)
+                             for s, s0 in zip(state, init)]
+                m = bs
             h_prev = state[0]
-            state, outs[t], saved = k.fwd(_rows(be, gxn, steps.off[t], steps.off[t] + bs),
-                                          state, keep)
+            state, outs[t], saved = fwd(_rows(be, gflat, G, off[t], off[t] + bs), state, keep)
             if keep:
                 saves[t] = (h_prev, saved)
         finals.append((0, state))
@@ -325,22 +331,22 @@ class _Scan(Function):
             res.append(_assemble(be, [(s, f[j]) for s, f in finals], init[j].shape[1], dt,
                                  idx, B))
         if keep:
-            ctx.save_for_backward(gx, w_hh, b_hh, w_hr, h0, c0)
+            ctx.save_for_backward(x, w_ih, b, w_hh, b_hh, w_hr, h0, c0)
             ctx.scan = (k, steps, saves, mode, B)
         return tuple(res)
 
     @staticmethod
     def backward(ctx, *grads):
-        gx, w_hh, b_hh, w_hr, h0, c0 = ctx.saved_tensors
-        k, steps, saves, mode, B = ctx.scan
+        inputs = ctx.saved_tensors
         if ember.is_grad_enabled():
-            return _recompute_backward(ctx, grads, (gx, w_hh, b_hh, w_hr, h0, c0), mode,
-                                       steps)
-        outs = _ScanGrad.apply(ctx, *grads)
-        if not isinstance(outs, tuple):
-            outs = (outs,)
-        res = list(outs) + [None] * (6 - len(outs))
+            return _recompute_backward(ctx, grads, inputs)
+        res = _ScanGrad.apply(ctx, *grads)
         return (*res, None, None, None)
+
+
+def _sub(be, x, a, b):
+    """Rows ``a:b`` of a C-contiguous 2-D native."""
+    return _rows(be, be.as_buffer(x)[1], x.shape[1], a, b)
 
 
 class _ScanGrad(Function):
@@ -355,41 +361,40 @@ class _ScanGrad(Function):
         needs = ctx.needs_input_grad
         be = k.be
         gout = _native(grads[0])
+        oflat, ow = be.as_buffer(gout)[1], gout.shape[1]
         gfin = [_native(g) for g in grads[1:]]
-        acc = {"dgx": [], "dgh": [], "dhr": [], "hh": []}
-        dgx, hprev = [None] * len(steps.bs), [None] * len(steps.bs)
-        d0 = []
+        bsz, off, order = steps.bs, steps.off, steps.order
+        n = len(bsz)
+        dgx, dgh, hprev = [None] * n, [None] * n, [None] * n
+        acc, d0 = [], []
         dstate = None
-        order = steps.order
-        for j in range(len(order) - 1, -1, -1):
+        bwd, add = k.bwd, be.add
+        for j in range(n - 1, -1, -1):
             t = order[j]
-            bs = steps.bs[t]
+            bs = bsz[t]
             if dstate is None:
-                dstate = [_rows(be, g, 0, bs) for g in gfin]
-            dstate[0] = be.add(dstate[0], _rows(be, gout, steps.off[t], steps.off[t] + bs))
+                dstate = [_sub(be, g, 0, bs) for g in gfin]
+            dstate[0] = add(dstate[0], _rows(be, oflat, ow, off[t], off[t] + bs))
             h_prev, saved = saves[t]
-            dstate, _ = k.bwd(dstate, h_prev, saved, acc)
-            dstate = list(dstate)
-            dgx[t] = acc["dgx"].pop()
+            dstate, dgx[t], dgh[t] = bwd(dstate, saved, acc)
             hprev[t] = h_prev
-            m = steps.bs[order[j - 1]] if j > 0 else 0
+            m = bsz[order[j - 1]] if j > 0 else 0
             if bs < m:
-                dstate = [be.concat([d, _rows(be, g, bs, m)], 0) for d, g in zip(dstate, gfin)]
+                dstate = [be.concat([d, _sub(be, g, bs, m)], 0) for d, g in zip(dstate, gfin)]
             elif bs > m:
-                d0.append((m, [_rows(be, d, m, bs) for d in dstate]))
-                dstate = [_rows(be, d, 0, m) for d in dstate]
-        if not steps.reverse:          # the loop visited time steps last to first
-            acc["dgh"].reverse()
+                d0.append((m, [_sub(be, d, m, bs) for d in dstate]))
+                dstate = [_sub(be, d, 0, m) for d in dstate]
         dgx = _cat(be, dgx)
-        out = [None] * 6
-        if needs[0]:
-            out[0] = dgx
-        k.finish(dgx, _cat(be, hprev), acc, needs, out)
-        for j, slot in enumerate((4, 5)[:len(gfin)]):
+        out = [None] * 8
+        k.finish_input(dgx, needs, out)
+        k.finish(dgx, _cat(be, dgh) if dgh[0] is not None else None, _cat(be, hprev), acc,
+                 needs, out)
+        dt, idx = grads[0]._dtype, grads[0]._storage.device.index
+        for j, slot in enumerate((_H0, _C0)[:len(gfin)]):
             if needs[slot]:
-                out[slot] = _assemble(be, [(s, p[j]) for s, p in d0], gfin[j].shape[1],
-                                      grads[0]._dtype, grads[0]._storage.device.index, B)
-        return tuple(o if o is not None else None for o in out)
+                out[slot] = _assemble(be, [(s, p[j]) for s, p in d0], gfin[j].shape[1], dt,
+                                      idx, B)
+        return tuple(out)
 
     @staticmethod
     def backward(ctx, *gg):
@@ -398,8 +403,9 @@ class _ScanGrad(Function):
                            "gradients")
 
 
-def _recompute_backward(ctx, grads, inputs, mode, steps):
+def _recompute_backward(ctx, grads, inputs):
     """Gradients of the scan as a differentiable graph (``create_graph=True``)."""
+    _, steps, _, mode, _ = ctx.scan
     needs = ctx.needs_input_grad
     with ember.enable_grad():
         outs = scan_composite(mode, *inputs, steps.bs, steps.reverse)
@@ -408,13 +414,15 @@ def _recompute_backward(ctx, grads, inputs, mode, steps):
     gs = ember.autograd.grad([o for o, _ in used], wrt, [g for _, g in used],
                              create_graph=True, allow_unused=True)
     it = iter(gs)
-    res = [next(it) if n else None for n in needs[:6]]
+    res = [next(it) if n else None for n in needs[:8]]
     return (*res, None, None, None)
 
 
-def scan(mode, gx, w_hh, b_hh, w_hr, h0, c0, batch_sizes, reverse):
-    """Run one layer and direction; returns ``(out, h_n)`` or ``(out, h_n, c_n)``."""
-    return _Scan.apply(gx, w_hh, b_hh, w_hr, h0, c0, mode, list(batch_sizes), bool(reverse))
+def scan(mode, x, w_ih, b, w_hh, b_hh, w_hr, h0, c0, batch_sizes, reverse):
+    """Run one layer and direction over time-major rows ``x``; returns ``(out, h_n)`` or,
+    for LSTM, ``(out, h_n, c_n)``. See ``_Scan`` for the arguments."""
+    return _Scan.apply(x, w_ih, b, w_hh, b_hh, w_hr, h0, c0, mode, list(batch_sizes),
+                       bool(reverse))
 
 
 # -- composite (op-by-op) recurrence -----------------------------------------------------------
@@ -453,9 +461,12 @@ def rnn_cell(gx, h, w_hh, relu=False):
     return pre.relu() if relu else pre.tanh()
 
 
-def scan_composite(mode, gx, w_hh, b_hh, w_hr, h0, c0, batch_sizes, reverse):
+def scan_composite(mode, x, w_ih, b, w_hh, b_hh, w_hr, h0, c0, batch_sizes, reverse):
     """``scan`` written op by op (differentiable to any order)."""
     steps = _Steps(batch_sizes, reverse)
+    gx = x.matmul(w_ih.t())
+    if b is not None:
+        gx = gx + b
     init = [h0] + ([c0] if c0 is not None else [])
     B = h0.shape[0]
     state, m = None, 0

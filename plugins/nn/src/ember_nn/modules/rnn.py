@@ -242,16 +242,9 @@ class RNNBase(Module):
                 if self.bias:
                     b_ih, b_hh = getattr(self, names[2]), getattr(self, names[3])
                 w_hr = getattr(self, names[-1]) if self.proj_size > 0 else None
-                gx = layer_in.matmul(w_ih.t())
-                rec_bias = None
-                if b_ih is not None:
-                    if mode == "GRU":           # b_hn sits inside r * (W_hn h + b_hn)
-                        gx = gx + b_ih
-                        rec_bias = b_hh
-                    else:
-                        gx = gx + (b_ih + b_hh)
+                b, rec_bias = _biases(mode, b_ih, b_hh)
                 k = layer * D + d
-                res = scan(mode, gx, w_hh, rec_bias, w_hr, hs[0][k],
+                res = scan(mode, layer_in, w_ih, b, w_hh, rec_bias, w_hr, hs[0][k],
                            hs[1][k] if mode == "LSTM" else None, steps, d == 1)
                 outs.append(res[0])
                 h_out.append(res[1])
@@ -373,6 +366,17 @@ class GRU(RNNBase):
         super().__init__("GRU", **_bind("GRU", self._ARGS, args, kwargs))
 
 
+def _biases(mode, b_ih, b_hh):
+    """``(input-side bias, recurrent bias)`` for the scan: the GRU's ``b_hn`` sits inside
+    ``r * (W_hn h + b_hn)``, so its recurrent bias stays separate; the other modes add both
+    biases to the input projection."""
+    if b_ih is None:
+        return None, None
+    if mode == "GRU":
+        return b_ih, b_hh
+    return b_ih + b_hh, None
+
+
 def _bind(cls, names, args, kwargs):
     """PyTorch's positional order for the recurrent layers' constructors."""
     if len(args) > len(names):
@@ -480,15 +484,8 @@ class RNNCellBase(Module):
         return x, states, batched
 
     def _step(self, mode, x, states):
-        gx = x.matmul(self.weight_ih.t())
-        rec_bias = None
-        if self.bias_ih is not None:
-            if mode == "GRU":
-                gx = gx + self.bias_ih
-                rec_bias = self.bias_hh
-            else:
-                gx = gx + (self.bias_ih + self.bias_hh)
-        res = scan(mode, gx, self.weight_hh, rec_bias, None, states[0],
+        b, rec_bias = _biases(mode, self.bias_ih, self.bias_hh)
+        res = scan(mode, x, self.weight_ih, b, self.weight_hh, rec_bias, None, states[0],
                    states[1] if mode == "LSTM" else None, [x.shape[0]], False)
         return res[1:]
 
