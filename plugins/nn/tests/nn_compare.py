@@ -76,7 +76,8 @@ def compare(efn, tfn, args, rtol=1e-5, atol=1e-6, grad=True, seed=0, emod=None, 
     eloss, tloss = 0, 0
     for e, t in zip(eout, tout):
         if isinstance(t, torch.Tensor) and t.requires_grad:
-            c = np.asarray(rs.randn(*t.shape)).astype(np.float64 if t.dtype == torch.float64 else np.float32)
+            dt = np.float64 if t.dtype == torch.float64 else np.float32
+            c = np.asarray(rs.randn(*t.shape)).astype(dt)
             eloss = eloss + (e * ember.tensor(c)).sum()
             tloss = tloss + (t * torch.tensor(c)).sum()
     if isinstance(tloss, int):

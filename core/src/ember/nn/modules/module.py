@@ -21,6 +21,7 @@ the input gradients).
 from __future__ import annotations
 
 import itertools
+import threading
 import warnings
 import weakref
 from collections import OrderedDict, namedtuple
@@ -263,7 +264,12 @@ class _LoadPlan:
         self.actions = []
 
 
-_active_plan: list = []
+class _PlanStack(threading.local):
+    def __init__(self):
+        self.stack = []
+
+
+_plans = _PlanStack()
 
 
 class Module:
@@ -948,7 +954,8 @@ class Module:
         for hook in self._load_state_dict_pre_hooks.values():
             hook(self, state_dict, prefix, local_metadata, strict, missing_keys,
                  unexpected_keys, error_msgs)
-        plan = _active_plan[-1] if _active_plan else None
+        stack = _plans.stack
+        plan = stack[-1] if stack else None
         assign = getattr(plan, "assign", False)
         persistent = {k: v for k, v in self._buffers.items()
                       if k not in self._non_persistent_buffers_set}
@@ -1037,7 +1044,7 @@ class Module:
             state_dict._metadata = metadata
         plan = _LoadPlan()
         plan.assign = assign
-        _active_plan.append(plan)
+        _plans.stack.append(plan)
         post_hooks = []
         try:
             def load(module, sd, prefix=""):
@@ -1055,7 +1062,7 @@ class Module:
 
             load(self, state_dict)
         finally:
-            _active_plan.pop()
+            _plans.stack.pop()
         result = _IncompatibleKeys(missing_keys, unexpected_keys)
         for module in post_hooks:
             for hook in module._load_state_dict_post_hooks.values():

@@ -380,7 +380,8 @@ def _param_repr_line(k, p, legacy_type=False):
         dev = p.device
         device_str = "" if dev.type == "cpu" else f" ({dev})"
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-        return f"  ({k}): {kind} containing: [{p.type() if legacy_type else p.dtype} of size {size_str}{device_str}]"
+        tname = p.type() if legacy_type else p.dtype
+        return f"  ({k}): {kind} containing: [{tname} of size {size_str}{device_str}]"
     return f"  ({k}): Object of type: {type(p).__name__}"
 
 
