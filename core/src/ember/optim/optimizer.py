@@ -225,7 +225,7 @@ class Optimizer:
             >>> opt.add_param_group({"params": head.parameters(), "lr": 1e-4})
         """
         if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
