@@ -400,8 +400,10 @@ def test_searchsorted_nd_and_sorter():
     v = rng(25).standard_normal(5)
     close(ember.searchsorted(E(raw), E(v), sorter=E(order)),
           torch.searchsorted(Tt(raw), Tt(v), sorter=Tt(order)))
-    close(ember.searchsorted(ember.zeros(0), E(v)), torch.searchsorted(torch.zeros(0,
-                                                                                 dtype=torch.float64), Tt(v)))
+    empty = np.zeros(0)
+    close(ember.searchsorted(E(empty), E(v)), torch.searchsorted(Tt(empty), Tt(v)))
+    close(ember.searchsorted(ember.zeros(0), E(v)),          # float32 boundaries: promoted
+          torch.searchsorted(torch.zeros(0), Tt(v)))
 
 
 # -- gradients: special points and second derivatives ------------------------------------------

@@ -25,7 +25,7 @@ from ._reg import export, EXPORTS
 from .basic import norm_dims, expand_reduced, _sum_dtype, Sum
 from .core import Op, write_out, _inplace, _tname, _check_same_device
 from .sorting import (_Gather, _named, _wrap, _zeros, _positions, _axis_key, _out_pair,
-                      _no_complex, flip_dim, cum_extreme_native, sort_indices, sort)
+                      flip_dim, cum_extreme_native, sort_indices, sort)
 
 __all__ = ["prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "var", "std",
            "var_mean", "std_mean", "norm", "logsumexp", "cumsum", "cumprod", "cummax",

@@ -122,11 +122,6 @@ _TopkValues = _named("Topk")
 _KthvalueValues = _named("Kthvalue")
 
 
-def gather_dim(x, idx, dim, cls=_Gather):
-    """Differentiable ``take_along_axis`` (``idx`` an int64 tensor)."""
-    return cls.apply(x, idx, dim)
-
-
 class _Flip(Op):
     """Reverse along ``dim`` (a copy); its own backward."""
 
@@ -154,25 +149,26 @@ def cum_extreme_native(x, axis, largest):
     ``x`` along ``axis``, by a log-depth scan. On ties the later index wins and NaN
     propagates (the index then follows the latest NaN), as PyTorch's cummax/cummin."""
     be = x._storage._be
-    v = x._data
     shape = x._shape
+    v = be.copy(x._data)
     n = shape[axis]
     nd = len(shape)
     idx = _positions(x, shape, axis)
     floating = x._dtype.is_floating_point
     k = 1
     while k < n:
+        # combine each position with the one k before it; the combined slices are computed
+        # in full before they are written back, so updating in place is safe
         early = _axis_key(nd, axis, slice(0, n - k))
         late = _axis_key(nd, axis, slice(k, n))
-        head = _axis_key(nd, axis, slice(0, k))
         ve, vl = be.getitem(v, early), be.getitem(v, late)
         take = be.ge(vl, ve) if largest else be.le(vl, ve)
         if floating:
             take = be.logical_or(take, be.isnan(vl))
         nv = be.where(take, vl, ve)
         ni = be.where(take, be.getitem(idx, late), be.getitem(idx, early))
-        v = be.concat([be.getitem(v, head), nv], axis)
-        idx = be.concat([be.getitem(idx, head), ni], axis)
+        be.setitem(v, late, nv, False)
+        be.setitem(idx, late, ni, False)
         k *= 2
     return v, idx
 
@@ -248,9 +244,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     if k < 0 or k > n:
         raise RuntimeError(f"selected index k out of range: topk() got k={k} for a dimension "
                            f"of size {n}; k must be in [0, {n}]")
-    if input.dim() == 0:
-        res = RT.topk(input.clone() if k else input.reshape(0),
-                      _zeros((), D.int64, input) if k else _zeros((0,), D.int64, input))
+    if input.dim() == 0:                # PyTorch returns the scalar itself, even for k=0
+        res = RT.topk(input.clone(), _zeros((), D.int64, input))
     else:
         d = _wrap_dim(dim, input.dim(), "topk")
         with no_grad():

@@ -19,10 +19,6 @@ def _vals(r):
     return r[0]
 
 
-def _idx(r):
-    return r[1]
-
-
 def _ints(shape, low=-2, high=3):
     """Small integers as float64: exact zeros and ties."""
     return T(shape, low, high, kind="int64", dtype=F64)
