@@ -774,6 +774,17 @@ class _VectorNorm(Op):
         return r, None, None, None
 
 
+def _norm_dtype(op, x, dtype):
+    """The dtype to compute in: ``dtype`` must hold the input without narrowing (its complex
+    counterpart for complex inputs), as PyTorch requires."""
+    want = dtype.to_complex() if x._dtype.is_complex else dtype
+    if D.promote_types(x._dtype, want) is not want:
+        raise RuntimeError(f"{op}: the dtype of the input ({_tname(x._dtype)}) should be "
+                           f"convertible without narrowing to the specified dtype "
+                           f"({_tname(dtype)})")
+    return want
+
+
 def _norm_dims(op, dim, ndim):
     if dim is None:
         return tuple(range(ndim))
@@ -798,7 +809,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     ord = float(ord)
     if dtype is not None:
-        x = x.to(dtype.to_complex() if x._dtype.is_complex else dtype)
+        x = x.to(_norm_dtype("linalg.vector_norm", x, dtype))
     dims = _norm_dims("linalg.vector_norm", dim, x.dim()) if x.dim() else ()
     if x.numel() == 0 and ord < 0 or (x.numel() == 0 and ord == math.inf and (
             dim is None or any(x._shape[d] == 0 for d in dims))):
@@ -831,7 +842,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
     if dtype is not None:
-        A = A.to(dtype.to_complex() if A._dtype.is_complex else dtype)
+        A = A.to(_norm_dtype("linalg.matrix_norm", A, dtype))
     if isinstance(ord, str):
         if ord not in ("fro", "nuc"):
             raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")

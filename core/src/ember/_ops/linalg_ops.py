@@ -421,7 +421,7 @@ def einsum(*args):
             p2 = lab.index(dup, p1 + 1)
             if x._shape[p1] != x._shape[p2]:
                 raise RuntimeError(f"einsum(): subscript {dup} is repeated for operand {i} but "
-                                   f"the sizes don't match, {x._shape[p1]} != {x._shape[p2]}")
+                                   f"the sizes don't match, {x._shape[p2]} != {x._shape[p1]}")
             x = x.diagonal(0, p1, p2)
             lab = [c for k, c in enumerate(lab) if k not in (p1, p2)] + [dup]
         xs.append([x, lab])
