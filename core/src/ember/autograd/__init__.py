@@ -16,9 +16,12 @@ from .graph import Node
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad",
            "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "detect_anomaly", "set_detect_anomaly", "Node", "graph"]
+           "detect_anomaly", "set_detect_anomaly", "Node", "graph", "gradcheck",
+           "gradgradcheck", "functional"]
 
 from . import graph  # noqa: E402  (module attribute, as torch.autograd.graph)
+from . import functional  # noqa: E402  (ember.autograd.functional.jacobian, ...)
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
 
 
 def _make_grads(outputs, grads):
