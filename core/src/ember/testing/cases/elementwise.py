@@ -141,3 +141,9 @@ CASES.extend([
     OpCase("as_strided/overlap", "as_strided", (T((6,)), (3, 3), (1, 1))),
     OpCase("clone", "clone", (T((2, 3), noncontig=True),)),
 ])
+CASES.extend([
+    OpCase("softmax", "softmax", (T((3, 4)), 1)),
+    OpCase("softmax/dim0", "softmax", (T((3, 4)), 0)),
+    OpCase("log_softmax", "log_softmax", (T((3, 4)), -1)),
+    OpCase("log_softmax/3d", "log_softmax", (T((2, 3, 4)), 1)),
+])

@@ -10,7 +10,6 @@ import math
 import warnings
 
 import ember
-from ember.autograd import Function
 
 from .._util import inplace as _inplace
 
@@ -260,40 +259,6 @@ def _implicit_dim(name, ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-class _Softmax(Function):
-    _node_name = "SoftmaxBackward0"
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        e = (x - x.amax(dim, keepdim=True)).exp_()
-        y = e.div_(e.sum(dim, keepdim=True))
-        ctx.dim = dim
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        return y * (g - (g * y).sum(ctx.dim, keepdim=True)), None
-
-
-class _LogSoftmax(Function):
-    _node_name = "LogSoftmaxBackward0"
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        s = x - x.amax(dim, keepdim=True)
-        y = s.sub_(s.exp().sum(dim, keepdim=True).log_())
-        ctx.dim = dim
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        return g - y.exp() * g.sum(ctx.dim, keepdim=True), None
-
-
 def _softmax_prep(input, dim, dtype, name):
     if dim is None:
         dim = _implicit_dim(name, input.dim())
@@ -319,17 +284,13 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
         tensor([0.5000, 0.5000])
     """
     input, dim = _softmax_prep(input, dim, dtype, "softmax")
-    if input.dim() == 0:
-        return _Softmax.apply(input.reshape(1), 0).reshape(())
-    return _Softmax.apply(input, dim)
+    return ember.softmax(input, dim)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """``log(softmax(x))`` along ``dim``, computed stably as ``x - logsumexp(x)``."""
     input, dim = _softmax_prep(input, dim, dtype, "log_softmax")
-    if input.dim() == 0:
-        return _LogSoftmax.apply(input.reshape(1), 0).reshape(())
-    return _LogSoftmax.apply(input, dim)
+    return ember.log_softmax(input, dim)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):

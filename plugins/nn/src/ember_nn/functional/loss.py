@@ -20,7 +20,7 @@ import ember
 from ember.autograd import Function
 
 from .._util import check_reduction, legacy_reduction, reduce as _reduce
-from .activation import _Softmax, log_softmax, logsigmoid
+from .activation import log_softmax, logsigmoid
 from .distance import pairwise_distance
 
 __all__ = ["l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
@@ -262,7 +262,7 @@ class _CrossEntropy(Function):
     def backward(ctx, g):
         x, t, wt, w, p = ctx.saved_tensors
         if ember.is_grad_enabled():
-            p = _Softmax.apply(x, 1)       # differentiable (create_graph)
+            p = ember.softmax(x, 1)        # differentiable (create_graph)
         ls = ctx.ls
         c = x.shape[1]
         onehot = ember.arange(c, device=x.device).unsqueeze(0) == t.unsqueeze(1)
