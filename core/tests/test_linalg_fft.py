@@ -280,6 +280,9 @@ def test_inv_ex_and_cholesky_ex_info():
     inv, info = ember.linalg.inv_ex(A)
     assert info.tolist() == [1, 0] and info.dtype is ember.int32
     assert bool(inv[0].isnan().all()) and inv[1].tolist() == [[0.5, 0.], [0., 0.5]]
+    X, info = ember.linalg.solve_ex(A, ember.ones(2))
+    assert info.tolist() == [1, 0] and bool(X[0].isnan().all())
+    assert X[1].tolist() == [0.5, 0.5]
     L, info = ember.linalg.cholesky_ex(ember.tensor([[1., 2.], [2., 1.]]))
     assert info.tolist() == 2
     with pytest.raises(ember.linalg.LinAlgError):

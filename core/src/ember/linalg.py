@@ -35,7 +35,7 @@ from ._ops.core import Op, write_out, _tname, _check_same_device, broadcast_shap
 from ._ops.basic import matmul as _mm, sum as _sum
 from ._ops.elementwise import where as _where
 from ._ops.linalg_ops import multi_dot_impl, _cross
-from .autograd.grad_mode import no_grad
+from .autograd.grad_mode import no_grad, is_grad_enabled
 from .backend import MissingPrimitive
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "det", "slogdet", "inv",
@@ -114,9 +114,19 @@ def _call(op, name, *tensors, **kw):
         if type(exc).__name__ == "LinAlgError":
             raise _lin_error(op, name, tensors[0]) from None
         raise
+    if name in _CHECKED and not _all_finite(st._be, out) and _all_finite(st._be, x._data):
+        # backends that do not raise (CuPy returns nan) fail here, as PyTorch checks info
+        raise _lin_error(op, name, x)
     if isinstance(out, tuple):
         return tuple(_from_native(o, st._be, st.device) for o in out)
     return _from_native(out, st._be, st.device)
+
+
+_CHECKED = ("inv", "solve", "cholesky")
+
+
+def _all_finite(be, arr):
+    return bool(be.all(be.isfinite(arr), None, False))
 
 
 def _lin_error(op, name, A):
@@ -382,8 +392,21 @@ def solve(A, B, *, left=True, out=None):
 
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
-    """``(result, info)``: :func:`solve` with an ``info`` tensor (0 on success)."""
-    return SolveExResult(solve(A, B, left=left, out=out), _zeros_int(A))
+    """``(result, info)``: :func:`solve` with ``info`` 0 for invertible matrices and nonzero
+    (batch-shaped int32) for singular ones, whose result is filled with nan unless
+    ``check_errors``."""
+    try:
+        return SolveExResult(solve(A, B, left=left, out=out), _zeros_int(A))
+    except LinAlgError:
+        if check_errors:
+            raise
+        sing = det(A.detach()) == 0
+        m = sing.unsqueeze(-1).unsqueeze(-1)
+        safe = _where(m, _eye(A._shape[-1], A), A)
+        r = solve(safe, B, left=left)
+        vec = r.dim() == A.dim() - 1
+        r = _where(m.squeeze(-1) if vec else m, float("nan"), r)
+        return SolveExResult(write_out(r, out) if out is not None else r, sing.to(D.int32))
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
@@ -608,7 +631,7 @@ def svdvals(A, *, driver=None, out=None):
     """The singular values of ``A``, descending: ``(*, m, n) -> (*, min(m, n))``. Their
     gradient ``U diag(g) Vh`` needs no distinct values."""
     _check_matrix("linalg.svdvals", A)
-    if A.requires_grad:
+    if A.requires_grad and is_grad_enabled():
         r = _SVD.apply(A, False)[1]
     else:
         r = _call("linalg.svdvals", "svd", A, full_matrices=False, compute_uv=False)
@@ -661,7 +684,7 @@ def eigvalsh(A, UPLO="L", *, out=None):
     """The eigenvalues of Hermitian matrices, ascending: ``(*, n, n) -> (*, n)`` (real)."""
     _check_square("linalg.eigvalsh", A)
     _check_uplo("linalg.eigvalsh", UPLO)
-    if A.requires_grad:
+    if A.requires_grad and is_grad_enabled():
         r = _Eigh.apply(A, UPLO)[0]
     else:
         r = _call("linalg.eigvalsh", "eigh", A, UPLO=UPLO, compute_v=False)
@@ -709,7 +732,7 @@ def eig(A, *, out=None):
 def eigvals(A, *, out=None):
     """The (complex) eigenvalues of general square matrices: ``(*, n, n) -> (*, n)``."""
     _check_square("linalg.eigvals", A)
-    if A.requires_grad:
+    if A.requires_grad and is_grad_enabled():
         return _Eig.apply(A)[0]
     return _call("linalg.eigvals", "eig", A, compute_v=False)
 

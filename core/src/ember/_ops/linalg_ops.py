@@ -222,7 +222,7 @@ def _contract(a, b, da, db):
     return matmul(ma, mb).reshape(out_shape)
 
 
-@export("tensordot")
+@export("tensordot", method=False)
 def tensordot(a, b, dims=2, out=None):
     """Contract the last ``dims`` dims of ``a`` with the first ``dims`` of ``b`` (an int),
     or the listed dims (``([1, 0], [0, 1])``). Shape: ``a``'s free dims then ``b``'s.
