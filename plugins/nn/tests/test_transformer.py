@@ -66,7 +66,7 @@ def test_sdpa_matches_torch(batch, L, S, Ed, Ev, mask, scale):
         m = torch.rand(L, S, generator=torch.Generator().manual_seed(4)) > 0.4
         kw_t["attn_mask"], kw_e["attn_mask"] = m, E(m)
     elif mask == "bool_bcast":
-        m = torch.rand(*batch[:1], 1, S, generator=torch.Generator().manual_seed(5)) > 0.3
+        m = torch.rand(*batch[-1:], 1, S, generator=torch.Generator().manual_seed(5)) > 0.3
         kw_t["attn_mask"], kw_e["attn_mask"] = m, E(m)
     elif mask == "float":
         m = rnd(L, S, seed=6)
