@@ -206,6 +206,7 @@ def test_params_without_grad_and_late_params_fall_back_correctly():
     for t, e in zip(tp, ep):
         np.testing.assert_allclose(arr(e), arr(t), rtol=1e-4, atol=2e-5)
     assert eopt.state[ep[1]]["step"].item() == topt.state[tp[1]]["step"].item() == 5
+    assert len(eopt._flat_cache) == 1          # stale flat buffers are not kept around
 
 
 def test_sgd_first_momentum_buffer_and_no_state_without_momentum():
@@ -263,7 +264,7 @@ def test_lbfgs_matches_torch(kw):
         ps = make(lib)
         opt = lib.optim.LBFGS(ps, **kw)
         c = closure_for(lib, ps, opt)
-        losses = [float(opt.step(c)) for _ in range(3)]
+        losses = [float(opt.step(c).detach()) for _ in range(3)]
         st = opt.state[ps[0]]
         results.append((ps, losses, st["func_evals"], st["n_iter"], len(st["old_dirs"])))
     (tp, tl, tf, tn, th), (ep, el, ef, en, eh) = results

@@ -276,9 +276,12 @@ def _bucket(optimizer, params, group, init, scalars) -> _Bucket | None:
                 for k, v in init(p, group).items():
                     state[p][k] = _scalar_tensor(v, p, group) if k in scalars else v
         b = _build(params, state, scalars, group)
-    if b is None:
-        cache.pop(key, None)
-    else:
+    # buckets over any of these parameters are stale now (their views were replaced):
+    # drop them so their flat buffers are freed
+    ids = set(key)
+    for k in [k for k in cache if not ids.isdisjoint(k)]:
+        del cache[k]
+    if b is not None:
         cache[key] = b
     return b
 
