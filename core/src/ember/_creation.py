@@ -175,7 +175,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     be, dev = _resolve(device)
     py = _is_python_data(data)
     if hasattr(data, "__dlpack__") and not hasattr(data, "__array_interface__") and not py:
-        data = _host_from_foreign(data)
+        from ._ops.interop import from_dlpack     # a foreign array (torch, cupy, ...): share, then copy
+        return tensor(from_dlpack(data), dtype=dtype, device=device, requires_grad=requires_grad)
     arr = be.asarray(data, dtype, dev.index)
     t = _from_native(arr, be, dev)
     if dtype is None and py:
@@ -184,12 +185,6 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         elif t._dtype is D.complex128 and D._default_complex() is not D.complex128:
             t = t.to(D._default_complex())
     return _finish(t, requires_grad)
-
-
-def _host_from_foreign(obj):
-    import importlib
-    np = importlib.import_module("numpy")
-    return np.from_dlpack(obj)
 
 
 def as_tensor(data, dtype=None, device=None):

@@ -19,7 +19,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 from ._dtype import dtype
 
-__all__ = ["Backend", "LinalgFftKernels", "UNARY", "BINARY", "REDUCTIONS", "OPTIONAL", "MissingPrimitive",
+__all__ = ["Backend", "LinalgFftKernels", "DLPackKernels", "UNARY", "BINARY", "REDUCTIONS", "OPTIONAL", "MissingPrimitive",
            "check_backend"]
 
 #: unary elementwise primitives: ``backend.<name>(x) -> array``
@@ -44,7 +44,8 @@ BINARY = (
 REDUCTIONS = ("sum", "prod", "max", "min", "all", "any")
 
 #: optional fast kernels; each has a fallback in the core
-OPTIONAL = ("conv", "softmax", "log_softmax", "adam_step", "linalg", "fft")
+OPTIONAL = ("conv", "softmax", "log_softmax", "adam_step", "linalg", "fft",
+            "dlpack_device_type", "to_dlpack", "from_dlpack")
 
 
 class MissingPrimitive(NotImplementedError):
@@ -258,6 +259,38 @@ class LinalgFftKernels(Protocol):
         (``n // 2 + 1`` one-sided coefficients to a real signal of length ``n``; the imaginary
         parts of the zero and Nyquist terms are ignored). float32/complex64 inputs give
         complex64/float32 results, float64/complex128 give complex128/float64."""
+
+
+class DLPackKernels(Protocol):
+    """The optional DLPack exchange (NOTE [dlpack exchange]).
+
+    NOTE [dlpack exchange]: ``Tensor.__dlpack__``/``__dlpack_device__``, ``ember.from_dlpack``
+    and ``ember.utils.dlpack`` share memory with other libraries through these three members.
+    The core does the bookkeeping (autograd checks, ``copy=``, cross-device ``dl_device=``
+    requests, picking the backend from the producer's device); the backend only converts
+    between its native arrays and DLPack. A backend without them cannot exchange: the core
+    raises ``BufferError`` naming the backend and the missing member.
+    """
+
+    #: the DLPack ``DLDeviceType`` code of this device type (``kDLCPU = 1``, ``kDLCUDA = 2``,
+    #: ``kDLROCM = 10``, ...); ``ember.from_dlpack`` picks the backend whose code matches the
+    #: producer's ``__dlpack_device__()``.
+    dlpack_device_type: int
+
+    def to_dlpack(self, x: Any, stream: Any = None,
+                  max_version: tuple[int, int] | None = None) -> Any:
+        """A DLPack capsule viewing the native strided array ``x`` (no copy), as the array
+        library's own ``x.__dlpack__(stream=..., max_version=...)`` returns it: strides are
+        exported as they are. A dtype DLPack cannot describe raises ``BufferError`` naming
+        the dtype and the fix."""
+
+    def from_dlpack(self, obj: Any, index: int | None) -> tuple[Any, tuple[int, ...],
+                                                               tuple[int, ...], int]:
+        """Import ``obj`` (anything with ``__dlpack__`` and ``__dlpack_device__`` on this
+        backend's device ``index``) without copying: ``(buffer, shape, strides, offset)``
+        where ``buffer`` is a 1-D native array aliasing the producer's memory and the tensor
+        is ``buffer[offset + sum(i_k * strides_k)]`` (strides in elements, non-negative). A
+        layout or dtype that cannot be shared raises ``BufferError`` saying why."""
 
 
 _REQUIRED = [n for n in Backend.__dict__ if not n.startswith("_") and callable(Backend.__dict__[n])]

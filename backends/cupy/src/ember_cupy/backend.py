@@ -185,6 +185,39 @@ class CupyBackend(ArrayAPIBackend):
         out[...] = host
         return out
 
+    # -- DLPack exchange (NOTE [dlpack exchange] in ember.backend) ------------------------
+    dlpack_device_type = 2      # kDLCUDA
+
+    def to_dlpack(self, x, stream=None, max_version=None):
+        kw = {"stream": stream}
+        if max_version is not None:
+            kw["max_version"] = tuple(max_version)
+        try:
+            return x.__dlpack__(**kw)
+        except TypeError:       # CuPy < 13 has no max_version: export a legacy capsule
+            kw.pop("max_version", None)
+            return x.__dlpack__(**kw)
+
+    def from_dlpack(self, obj, index=None):
+        cp = self.cp
+        with self._on(index):
+            a = cp.from_dlpack(obj)
+        if a.dtype not in self._n2d:
+            raise BufferError(f"from_dlpack: dtype {a.dtype} has no ember equivalent on cuda; "
+                              f"convert on the producer's side first")
+        isz = a.itemsize
+        if any(s < 0 or s % isz for s in a.strides):
+            raise BufferError(f"from_dlpack: strides {a.strides} (bytes) cannot be viewed by "
+                              f"an ember tensor (negative or not a multiple of the item size "
+                              f"{isz}); copy the array first")
+        strides = tuple(s // isz for s in a.strides)
+        span = (1 + sum((n - 1) * s for n, s in zip(a.shape, strides))) if a.size else 0
+        if span == 0:
+            with self._on(index):
+                return cp.empty((0,), dtype=a.dtype), a.shape, strides, 0
+        flat = cp.ndarray((span,), a.dtype, a.data, (isz,))
+        return flat, a.shape, strides, 0
+
     # -- elementwise fast paths (CuPy ufuncs accept Python scalars as weak) ---------------
     def neg(self, x):
         return self.cp.negative(x)

@@ -549,3 +549,46 @@ from ._linalg_fft import linalg as _linalg, fft as _fft  # noqa: E402  (optional
 
 NumpyBackend.linalg = _linalg
 NumpyBackend.fft = _fft
+
+
+# -- DLPack exchange (NOTE [dlpack exchange] in ember.backend) ---------------------------------
+NumpyBackend.dlpack_device_type = 1       # kDLCPU
+
+
+def _to_dlpack(self, x, stream=None, max_version=None):
+    if x.dtype == _BF16:
+        raise BufferError("__dlpack__: bfloat16 tensors cannot be exported from the cpu device: "
+                          "NumPy's DLPack export has no bfloat16 (ml_dtypes) support. Convert "
+                          "first, e.g. t.float() or t.to(ember.float32)")
+    kw = {}
+    if stream is not None:
+        kw["stream"] = stream
+    if max_version is not None:
+        kw["max_version"] = tuple(max_version)
+    return x.__dlpack__(**kw)
+
+
+def _from_dlpack(self, obj, index=None):
+    try:
+        a = np.from_dlpack(obj)
+    except (BufferError, TypeError, RuntimeError) as exc:
+        what = getattr(obj, "dtype", None)
+        hint = ""
+        if what is not None and "bfloat16" in str(what):
+            hint = ("; bfloat16 has no DLPack path into NumPy: convert on the producer's side "
+                    "first (e.g. t.float())")
+        raise BufferError(f"from_dlpack: the cpu backend (NumPy) cannot import this "
+                          f"{type(obj).__name__}{f' of dtype {what}' if what is not None else ''}"
+                          f": {exc}{hint}") from exc
+    if a.dtype not in _N2D or _D2N.get(_N2D[a.dtype]) != a.dtype:
+        raise BufferError(f"from_dlpack: dtype {a.dtype} has no ember equivalent; supported: "
+                          f"bool, uint8, int8/16/32/64, float16/32/64, complex64/128. Convert "
+                          f"on the producer's side first")
+    if any(s < 0 for s in a.strides):
+        raise BufferError(f"from_dlpack: the array has negative strides {a.strides}, which ember "
+                          f"tensors cannot view; copy it first (e.g. np.ascontiguousarray(a))")
+    return _wrap_host(self, a)
+
+
+NumpyBackend.to_dlpack = _to_dlpack
+NumpyBackend.from_dlpack = _from_dlpack
