@@ -423,3 +423,20 @@ def test_pack_padded_sequence_checks():
     # a bare (data, batch_sizes) pair, as PyTorch accepts
     r = PackedSequence((p.data, p.batch_sizes))
     assert r.batch_sizes.tolist() == [2, 2, 1, 1]
+
+
+def test_double_backward_packed_projection():
+    t, e = twin(*CLASSES["LSTM"], 2, 3, num_layers=2, bidirectional=True, proj_size=2)
+    torch.manual_seed(10)
+    x = torch.randn(4, 3, 2, dtype=torch.float64)
+    xt, xe = x.clone().requires_grad_(), E(x, True)
+    lengths = [2, 4, 1]
+    ot, _ = t(TR.pack_padded_sequence(xt, lengths, enforce_sorted=False))
+    oe, _ = e(pack_padded_sequence(xe, lengths, enforce_sorted=False))
+    (gt,) = torch.autograd.grad((ot.data ** 2).sum(), xt, create_graph=True)
+    (ge,) = ember.autograd.grad((oe.data ** 2).sum(), xe, create_graph=True)
+    close(ge, gt)
+    (gt ** 3).sum().backward()
+    (ge ** 3).sum().backward()
+    close(xe.grad, xt.grad)
+    check_param_grads(t, e)
