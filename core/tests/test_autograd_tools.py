@@ -280,7 +280,7 @@ def test_checkpoint_arguments_and_outputs():
 def test_checkpoint_sequential_matches_plain_run():
     g = ember.Generator().manual_seed(5)
     ws = [ember.randn(4, 4, generator=g, requires_grad=True) for _ in range(5)]
-    fns = [(lambda w: (lambda t: (t @ w).tanh()))(w) for w in ws]
+    fns = [lambda t, w=w: (t @ w).tanh() for w in ws]
     x = ember.randn(2, 4, requires_grad=True)
     y = x
     for f in fns:

@@ -703,8 +703,8 @@ class _Eig(Op):
 
     @staticmethod
     def backward(ctx, gw, gV):
-        # A = V diag(w) V^-1 with unit-norm columns of V:
-        # gA = V^-H (diag(gw)^* + E o (V^H gV - V^H V Re(diag(V^H gV))))  V^H,  E_ij = 1/conj(w_j - w_i)
+        # A = V diag(w) V^-1 with unit-norm columns of V, E_ij = 1/conj(w_j - w_i):
+        # gA = V^-H (diag(gw) + E o (V^H gV - V^H V Re(diag(V^H gV)))) V^H
         w, V = ctx.saved_tensors
         n = w._shape[-1]
         eye = _eye(n, w).bool()
@@ -857,8 +857,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     Example: ``ember.linalg.matrix_norm(ember.eye(3), "nuc")`` is ``3.``."""
     _check_float("linalg.matrix_norm", A)
     if A.dim() < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 "
-                           f"dimensions.")
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.")
     if isinstance(dim, int) or len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
     d0, d1 = (_wrap_dim(d, A.dim(), "linalg.matrix_norm") for d in dim)
@@ -1192,7 +1192,6 @@ def tensorsolve(A, B, dims=None, *, out=None):
     if dims is not None:
         dims = [_wrap_dim(d, A.dim(), "linalg.tensorsolve") for d in dims]
         A = A.movedim(dims, list(range(A.dim() - len(dims), A.dim())))
-    bsh = tuple(B._shape)
     xsh = tuple(A._shape[B.dim():])
     nb = B.numel()
     r = solve(A.reshape(nb, -1), B.reshape(nb)).reshape(xsh)

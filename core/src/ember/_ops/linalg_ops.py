@@ -19,13 +19,11 @@ import builtins
 import collections
 import importlib
 
-from .. import _dtype as D
 from .._tensor import Tensor, _prod, _wrap_dim
 from .basic import matmul, sum as _sum
 from .core import Op, _inplace, _tname, _check_same_device, write_out, broadcast_shapes
 from ._reg import export
 
-_py_sum = builtins.sum
 _py_max = builtins.max
 
 _SVD = collections.namedtuple("svd", "U S V")
@@ -448,13 +446,13 @@ def einsum(*args):
     out_set = set(out_labels)
     x, lab = xs[0]
     later = set(out_set)
-    for y, ly in xs[1:]:
+    for _, ly in xs[1:]:
         later.update(ly)
     x, lab = reduce_unneeded(x, lab, later)
     for j in range(1, len(xs)):
         y, ly = xs[j]
         later = set(out_set)
-        for z, lz in xs[j + 1:]:
+        for _, lz in xs[j + 1:]:
             later.update(lz)
         y, ly = reduce_unneeded(y, ly, later | set(lab))
         x, lab = reduce_unneeded(x, lab, later | set(ly))

@@ -120,9 +120,10 @@ def _analytical_jacobian(outputs, inputs, diff_idx, nondet_tol):
                 if not o.requires_grad:
                     for i in diff_idx:
                         rows[i].append(ember.zeros(_n_real(inputs[i]),
-                                                   dtype=inputs[i].dtype.to_real()))
+                                                   dtype=inputs[i].dtype.to_real(),
+                                                   device=inputs[i].device))
                     continue
-                go = ember.zeros(o.shape, dtype=o.dtype)
+                go = ember.zeros(o.shape, dtype=o.dtype, device=o.device)
                 go.view(-1)[e] = unit
                 gs = _grad(o, diff_inputs, go, retain_graph=True, allow_unused=True)
                 if k == 0 and e == 0 and unit == 1.0 and reentrant:
@@ -134,7 +135,8 @@ def _analytical_jacobian(outputs, inputs, diff_idx, nondet_tol):
                 for i, g in zip(diff_idx, gs):
                     x = inputs[i]
                     if g is None:
-                        rows[i].append(ember.zeros(_n_real(x), dtype=x.dtype.to_real()))
+                        rows[i].append(ember.zeros(_n_real(x), dtype=x.dtype.to_real(),
+                                                   device=x.device))
                         continue
                     if tuple(g.shape) != tuple(x.shape):
                         raise GradcheckError(f"Gradient has wrong shape for input {i}: "
@@ -191,7 +193,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         if x.dtype not in (ember.float64, ember.complex128):
             warnings.warn(f"Input #{i} requires gradient and is not a double precision "
                           f"floating point or complex. This check will likely fail if all the "
-                          f"inputs are not of double precision floating point or complex.")
+                          f"inputs are not of double precision floating point or complex.",
+                          stacklevel=2)
     if not check_backward_ad:
         return True
     with enable_grad():
@@ -239,10 +242,12 @@ def _fast(func, inputs, outputs, diff_idx, eps, atol, rtol, raise_exception):
     from . import grad as _grad
     ember = _ember()
     g = ember.Generator().manual_seed(0)
-    us = {i: ember.rand(_n_real(inputs[i]), generator=g, dtype=ember.float64) - 0.5
-          for i in diff_idx}
+    # the random directions come from the cpu generator (the same on every device), then
+    # move to the device of the tensor they pair with
+    us = {i: (ember.rand(_n_real(inputs[i]), generator=g, dtype=ember.float64) - 0.5
+              ).to(inputs[i].device) for i in diff_idx}
     outs_d = [(k, o) for k, o in enumerate(outputs) if _is_diff(o)]
-    vs = {k: ember.rand(_n_real(o), generator=g, dtype=ember.float64) - 0.5
+    vs = {k: (ember.rand(_n_real(o), generator=g, dtype=ember.float64) - 0.5).to(o.device)
           for k, o in outs_d}
 
     def as_tensor(vec, like):
@@ -328,6 +333,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
             v = ember.randn(tuple(o.shape), generator=g, dtype=real)
             if o.dtype.is_complex:
                 v = ember.complex(v, ember.randn(tuple(o.shape), generator=g, dtype=real))
+            v = v.to(o.device)
             if gen_non_contig_grad_outputs and v.dim():
                 v = ember.stack([v, v], -1)[..., 0]
             grad_outputs.append(v.requires_grad_(True))
