@@ -33,9 +33,9 @@ def parse_args(argv=None):
     p.add_argument("--device", default=None, help="e.g. cpu or cuda (default: ember's default "
                                                   "device)")
     p.add_argument("--epochs", type=int, default=None,
-                   help="default: 8 for digits, 2 for fashion-mnist")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=3e-3)
+                   help="default: 5 for digits, 2 for fashion-mnist")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1e-2, help="peak learning rate (one-cycle)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
     p.add_argument("--train-samples", type=int, default=None,
@@ -119,7 +119,7 @@ def plot_curves(history, path):
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    epochs = args.epochs if args.epochs is not None else (8 if args.dataset == "digits" else 2)
+    epochs = args.epochs if args.epochs is not None else (5 if args.dataset == "digits" else 2)
     ember.manual_seed(args.seed)
     device = ember.device(args.device) if args.device else ember.get_default_device()
     os.makedirs(args.out, exist_ok=True)
@@ -131,6 +131,8 @@ def main(argv=None) -> dict:
     test_loader = DataLoader(test, batch_size=256, num_workers=args.workers)
     model = build_model(channels, side).to(device)
     opt = ember.optim.Adam(model.parameters(), lr=args.lr)
+    steps = epochs * len(train_loader)
+    sched = ember.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps)
     loss_fn = nn.CrossEntropyLoss()
     tb_dir = os.path.join(args.out, "tensorboard")
     writer = SummaryWriter(tb_dir)
@@ -148,6 +150,7 @@ def main(argv=None) -> dict:
             loss = loss_fn(model(x), y)
             loss.backward()
             opt.step()
+            sched.step()
             value = float(loss)
             loss_sum += value * y.shape[0]
             seen += y.shape[0]
