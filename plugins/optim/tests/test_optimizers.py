@@ -116,7 +116,7 @@ def test_trajectory_matches_torch(case):
     sign = -1.0 if kw.get("maximize") else 1.0
     tp, topt = run(torch, name, kw, sign=sign)
     ep, eopt = run(ember, name, kw, sign=sign)
-    for t, e in zip(tp, ep):
+    for t, e in zip(tp, ep, strict=False):
         np.testing.assert_allclose(arr(e), arr(t), rtol=1e-4, atol=2e-5)
     # same state layout, same values
     tsd, esd = topt.state_dict(), eopt.state_dict()
@@ -145,7 +145,7 @@ def test_multi_tensor_path_is_bit_identical(case):
         generic, _ = run(ember, name, kw, steps=6, foreach=True)
     finally:
         mt.USE_KERNELS = True
-    for a, b, c in zip(ref, flat, generic):
+    for a, b, c in zip(ref, flat, generic, strict=False):
         np.testing.assert_array_equal(arr(a), arr(b))
         np.testing.assert_array_equal(arr(a), arr(c))
     # per-parameter state tensors are views of the flat buffers, one per parameter
@@ -168,7 +168,7 @@ def test_flat_path_pieces_and_kernel_many_params():
             ps = [ember.tensor(a, requires_grad=True) for a in init]
             opt = ember.optim.Adam(ps, lr=0.01, foreach=foreach, **kw)
             for gs in grads:
-                for p, g in zip(ps, gs):
+                for p, g in zip(ps, gs, strict=False):
                     p.grad = ember.tensor(g)
                 opt.step()
             return [arr(p) for p in ps]
@@ -177,17 +177,17 @@ def test_flat_path_pieces_and_kernel_many_params():
 
     for kw in ({}, dict(amsgrad=True, weight_decay=0.1)):
         a, b, c = go(False, True, **kw), go(None, True, **kw), go(None, False, **kw)
-        for x, y, z in zip(a, b, c):
+        for x, y, z in zip(a, b, c, strict=False):
             np.testing.assert_array_equal(x, y)
             np.testing.assert_array_equal(x, z)
     # and against torch
     tps = [torch.tensor(a, requires_grad=True) for a in init]
     topt = torch.optim.Adam(tps, lr=0.01)
     for gs in grads:
-        for p, g in zip(tps, gs):
+        for p, g in zip(tps, gs, strict=False):
             p.grad = torch.tensor(g)
         topt.step()
-    for x, t in zip(go(None, True), tps):
+    for x, t in zip(go(None, True), tps, strict=False):
         np.testing.assert_allclose(x, arr(t), rtol=1e-5, atol=1e-6)
 
 
@@ -203,7 +203,7 @@ def test_params_without_grad_and_late_params_fall_back_correctly():
             if i % 3 == 1:
                 ps[1].grad = None
             opt.step()
-    for t, e in zip(tp, ep):
+    for t, e in zip(tp, ep, strict=False):
         np.testing.assert_allclose(arr(e), arr(t), rtol=1e-4, atol=2e-5)
     assert eopt.state[ep[1]]["step"].item() == topt.state[tp[1]]["step"].item() == 5
     assert len(eopt._flat_cache) == 1          # stale flat buffers are not kept around
@@ -223,7 +223,7 @@ def test_sparse_adam_matches_torch_with_sparse_gradients():
     ew = ember.tensor(w0, requires_grad=True)
     topt = torch.optim.SparseAdam([tw], lr=0.1)
     eopt = ember.optim.SparseAdam([ew], lr=0.1)
-    for i in range(6):
+    for _ in range(6):
         g = rng.standard_normal((6, 3)).astype(np.float32)
         g[rng.random(6) < 0.5] = 0                # rows not looked up this step
         tw.grad = torch.tensor(g).to_sparse()
@@ -270,7 +270,7 @@ def test_lbfgs_matches_torch(kw):
     (tp, tl, tf, tn, th), (ep, el, ef, en, eh) = results
     assert (ef, en, eh) == (tf, tn, th)
     np.testing.assert_allclose(el, tl, rtol=1e-9)
-    for t, e in zip(tp, ep):
+    for t, e in zip(tp, ep, strict=False):
         np.testing.assert_allclose(arr(e), arr(t), rtol=1e-8, atol=1e-10)
 
 
@@ -322,14 +322,14 @@ def test_state_dict_resume_gives_identical_trajectory(name):
 
     ps2 = make_params(ember)
     with ember.no_grad():
-        for p, a in zip(ps2, saved["params"]):
+        for p, a in zip(ps2, saved["params"], strict=False):
             p.copy_(ember.tensor(a))
     opt2 = getattr(ember.optim, name)(ps2, **kw)
     sch2 = sched(opt2)
     opt2.load_state_dict(saved["opt"])
     sch2.load_state_dict(saved["sch"])
     steps(ps2, opt2, sch2, 6)
-    for a, b in zip(ps, ps2):
+    for a, b in zip(ps, ps2, strict=False):
         np.testing.assert_array_equal(arr(a), arr(b))
     assert sch2.get_last_lr() == sch.get_last_lr()
     assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
@@ -349,7 +349,7 @@ def test_state_dict_loads_torch_layout_and_casts():
            "param_groups": copy.deepcopy(tsd["param_groups"])}
     ep = make_params(ember)
     with ember.no_grad():
-        for p, t in zip(ep, tp):
+        for p, t in zip(ep, tp, strict=False):
             p.copy_(ember.tensor(arr(t)))
     eopt = ember.optim.Adam(ep, lr=0.05)
     eopt.load_state_dict(esd)
@@ -360,7 +360,7 @@ def test_state_dict_loads_torch_layout_and_casts():
             opt.zero_grad()
             loss_of(lib, ps).backward()
             opt.step()
-    for t, e in zip(tp, ep):
+    for t, e in zip(tp, ep, strict=False):
         np.testing.assert_allclose(arr(e), arr(t), rtol=1e-5, atol=1e-6)
 
 
@@ -411,7 +411,8 @@ def test_step_hooks_and_closure():
         loss.backward()
         return loss
     loss = opt.step(closure)
-    assert float(loss) == pytest.approx(float(loss_of(torch, make_params(torch))), rel=1e-6)
+    assert float(loss) == pytest.approx(float(loss_of(torch, make_params(torch)).detach()),
+                                        rel=1e-6)
     assert [s[0] for s in seen] == ["global", "pre", "post"]
     assert seen[1][1] == (closure,)
     h1.remove(), h2.remove(), g.remove()
@@ -465,7 +466,7 @@ def test_param_groups_defaults_and_named_params():
             o.zero_grad()
             loss_of(lib, p).backward()
             o.step()
-    for t, e in zip(tps, ps):
+    for t, e in zip(tps, ps, strict=False):
         np.testing.assert_allclose(arr(e), arr(t), rtol=1e-5, atol=1e-6)
 
     named = ember.optim.Adam([("w", ps[0]), ("b", ps[1])])
@@ -597,12 +598,12 @@ def test_adam_step_speed_ratio_smoke():
     grads = [rng.standard_normal((64, 64)).astype(np.float32) for _ in range(200)]
     tp = [torch.tensor(a, requires_grad=True) for a in init]
     ep = [ember.tensor(a, requires_grad=True) for a in init]
-    for t, e, g in zip(tp, ep, grads):
+    for t, e, g in zip(tp, ep, grads, strict=False):
         t.grad, e.grad = torch.tensor(g), ember.tensor(g)
     topt, eopt = torch.optim.Adam(tp, lr=1e-3), ember.optim.Adam(ep, lr=1e-3)
     for _ in range(3):
         topt.step()
         eopt.step()
-    for t, e in zip(tp[::37], ep[::37]):
+    for t, e in zip(tp[::37], ep[::37], strict=False):
         np.testing.assert_allclose(arr(e), arr(t), rtol=1e-5, atol=1e-6)
     assert math.isclose(eopt.state[ep[0]]["step"].item(), 3)

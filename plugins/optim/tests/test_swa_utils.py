@@ -22,14 +22,14 @@ def models():
 
 def copy_into(e, t):
     with torch.no_grad(), ember.no_grad():
-        for pe, pt in zip(e.parameters(), t.parameters()):
+        for pe, pt in zip(e.parameters(), t.parameters(), strict=False):
             pe.copy_(ember.tensor(pt.detach().numpy()))
 
 
 def perturb(e, t, k):
     rng = np.random.default_rng(k)
     with torch.no_grad(), ember.no_grad():
-        for pe, pt in zip(e.parameters(), t.parameters()):
+        for pe, pt in zip(e.parameters(), t.parameters(), strict=False):
             d = rng.standard_normal(tuple(pt.shape)).astype(np.float32) * 0.1
             pt.add_(torch.tensor(d))
             pe.add_(ember.tensor(d))
@@ -55,7 +55,7 @@ def test_averaged_model_matches_torch(kind):
         perturb(e, t, k)
         ea.update_parameters(e)
         ta.update_parameters(t)
-    for a, b in zip(params(ea), params(ta)):
+    for a, b in zip(params(ea), params(ta), strict=False):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     assert int(ea.n_averaged.item()) == 5
     assert list(ea.state_dict()) == list(ta.state_dict())

@@ -184,7 +184,7 @@ class _Bucket:
         self.keys.append(k)
         self.flats[k] = flat
         self.views[k] = vs = _segment_views(flat, params)
-        for p, v in zip(params, vs):
+        for p, v in zip(params, vs, strict=False):
             state[p][k] = v
 
     def add_scalar(self, k, value, params, state, group):
@@ -196,7 +196,7 @@ class _Bucket:
         self.skeys.append(k)
         self.sflats[k] = flat
         self.sviews[k] = vs = _segment_views(flat, params, scalar=True)
-        for p, v in zip(params, vs):
+        for p, v in zip(params, vs, strict=False):
             state[p][k] = v
 
 
@@ -271,7 +271,7 @@ def _bucket(optimizer, params, group, init, scalars) -> _Bucket | None:
             else:
                 b.add_tensor(k, v.contiguous(), params, state)
     else:
-        for p, e in zip(params, empty):
+        for p, e in zip(params, empty, strict=False):
             if e:
                 for k, v in init(p, group).items():
                     state[p][k] = _scalar_tensor(v, p, group) if k in scalars else v

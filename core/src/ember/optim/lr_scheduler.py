@@ -149,7 +149,7 @@ class LRScheduler:
         if len(values) != len(groups):
             raise ValueError(f"{type(self).__name__}.get_lr() returned {len(values)} values "
                              f"for {len(groups)} param groups")
-        for group, lr in zip(groups, values):
+        for group, lr in zip(groups, values, strict=False):
             self._set_group_value(group, "lr", lr)
         self._last_lr = self._group_values("lr")
 

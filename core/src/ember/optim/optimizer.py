@@ -407,11 +407,12 @@ class Optimizer:
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
-        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+        if any(len(g["params"]) != len(s["params"])
+               for g, s in zip(groups, saved_groups, strict=True)):
             raise ValueError("loaded state dict contains a parameter group that doesn't match "
                              "the size of optimizer's group")
         id_map = dict(zip(itertools.chain.from_iterable(s["params"] for s in saved_groups),
-                          itertools.chain.from_iterable(g["params"] for g in groups)))
+                          itertools.chain.from_iterable(g["params"] for g in groups), strict=False))
         state: defaultdict = defaultdict(dict)
         with no_grad():
             for k, v in state_dict["state"].items():
@@ -421,7 +422,7 @@ class Optimizer:
                 else:
                     state[k] = v
         new_groups = []
-        for group, saved in zip(groups, saved_groups):
+        for group, saved in zip(groups, saved_groups, strict=False):
             saved["params"] = group["params"]
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]

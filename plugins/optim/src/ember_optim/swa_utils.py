@@ -48,10 +48,10 @@ def get_ema_multi_avg_fn(decay=0.999):
     @ember.no_grad()
     def ema_update(ema_params, current_params, num_averaged) -> None:
         if _floating(ema_params[0]):
-            for e, c in zip(ema_params, current_params):
+            for e, c in zip(ema_params, current_params, strict=False):
                 e.lerp_(c, 1 - decay)
         else:
-            for e, c in zip(ema_params, current_params):
+            for e, c in zip(ema_params, current_params, strict=False):
                 e.copy_(e * decay + c * (1 - decay))
     return ema_update
 
@@ -66,10 +66,10 @@ def get_swa_multi_avg_fn():
         if _floating(averaged_params[0]):
             w = 1 / n
             w = w.item() if isinstance(w, ember.Tensor) else w
-            for a, c in zip(averaged_params, current_params):
+            for a, c in zip(averaged_params, current_params, strict=False):
                 a.lerp_(c, w)
         else:
-            for a, c in zip(averaged_params, current_params):
+            for a, c in zip(averaged_params, current_params, strict=False):
                 a.copy_(a + (c - a) / n)
     return swa_update
 
@@ -144,18 +144,18 @@ class AveragedModel(Module):
         """Fold ``model``'s current parameters into the average (the first call copies
         them)."""
         mine = self._tensors(self.module)
-        theirs = [t.detach().to(m.device) for m, t in zip(mine, self._tensors(model))]
+        theirs = [t.detach().to(m.device) for m, t in zip(mine, self._tensors(model), strict=False)]
         mine = [m.detach() for m in mine[:len(theirs)]]
         n = int(self.n_averaged.item())
         if n == 0:
-            for m, t in zip(mine, theirs):
+            for m, t in zip(mine, theirs, strict=False):
                 m.copy_(t)
         elif self.avg_fn is not None:
-            for m, t in zip(mine, theirs):
+            for m, t in zip(mine, theirs, strict=False):
                 m.copy_(self.avg_fn(m, t, self.n_averaged.to(m.device)))
         else:
             groups: dict[tuple, tuple[list, list]] = {}
-            for m, t in zip(mine, theirs):
+            for m, t in zip(mine, theirs, strict=False):
                 ms, ts = groups.setdefault((str(m.device), m.dtype), ([], []))
                 ms.append(m)
                 ts.append(t.to(m.dtype))
@@ -170,10 +170,10 @@ class AveragedModel(Module):
                     unflatten_into(avg, ms)
                 else:
                     fn = get_swa_avg_fn()
-                    for m, t in zip(ms, ts):
+                    for m, t in zip(ms, ts, strict=False):
                         m.copy_(fn(m, t, count))
         if not self.use_buffers:
-            for b_mine, b_theirs in zip(self.module.buffers(), model.buffers()):
+            for b_mine, b_theirs in zip(self.module.buffers(), model.buffers(), strict=False):
                 b_mine.detach().copy_(b_theirs.detach().to(b_mine.device))
         self.n_averaged += 1
 
@@ -236,7 +236,8 @@ class SWALR(LRScheduler):
 
     def __init__(self, optimizer, swa_lr, anneal_epochs=10, anneal_strategy="cos",
                  last_epoch=-1):
-        for lr, group in zip(per_group("swa_lr", optimizer, swa_lr), optimizer.param_groups):
+        swa_lrs = per_group("swa_lr", optimizer, swa_lr)
+        for lr, group in zip(swa_lrs, optimizer.param_groups, strict=True):
             group["swa_lr"] = lr
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
@@ -280,7 +281,7 @@ class SWALR(LRScheduler):
                   for g in self.optimizer.param_groups]
         alpha = self.anneal_func(max(0, min(1, step / span)))
         return [g["swa_lr"] * alpha + lr * (1 - alpha)
-                for g, lr in zip(self.optimizer.param_groups, starts)]
+                for g, lr in zip(self.optimizer.param_groups, starts, strict=False)]
 
     def state_dict(self):
         return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "anneal_func")}

@@ -63,7 +63,8 @@ class ElementwiseOptimizer(Optimizer):
 
     _scalars: tuple = ("step",)
     _complex_ok = False
-    _kernel: tuple | None = None      # (backend kernel name, adapter): NOTE [fused optimizer kernels]
+    #: (backend kernel name, adapter): NOTE [fused optimizer kernels] in the core
+    _kernel: tuple | None = None
     _init_state: Callable
     _update: Callable
 

@@ -3,6 +3,8 @@ and 3.6; the choices follow minFunc, as PyTorch's ``LBFGS`` does)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import ember
 from ember.optim import Optimizer
 from ember.optim._multi_tensor import flatten, unflatten_into
@@ -164,7 +166,7 @@ class LBFGS(Optimizer):
         x.add_(d, alpha=float(t))
         unflatten_into(x, self._params)
 
-    def _evaluate_at(self, closure, x0, t, d):
+    def _evaluate_at(self, closure, x0, t, *, d):
         self._move(t, d)
         loss = float(closure())
         g = self._flat_grad()
@@ -250,10 +252,9 @@ class LBFGS(Optimizer):
             if line_search is not None:
                 if line_search != "strong_wolfe":
                     raise RuntimeError("only 'strong_wolfe' is supported")
-                x0 = flatten(self._params)
-                loss, g, t, ls_evals = _strong_wolfe(
-                    lambda tt: self._evaluate_at(closure, x0, tt, d), t, d, loss, g, gtd,
-                    max_ls=max_eval - evals)
+                evaluate = partial(self._evaluate_at, closure, flatten(self._params), d=d)
+                loss, g, t, ls_evals = _strong_wolfe(evaluate, t, d, loss, g, gtd,
+                                                     max_ls=max_eval - evals)
                 self._move(t, d)
                 opt_cond = g.abs().max() <= tol_grad
             else:

@@ -30,6 +30,6 @@ def callables_state(fns) -> list:
 
 
 def restore_callables(fns, saved) -> None:
-    for fn, st in zip(fns, saved):
+    for fn, st in zip(fns, saved, strict=False):
         if st is not None:
             fn.__dict__.update(st)

@@ -63,7 +63,8 @@ class LambdaLR(_LambdaState, LRScheduler):
 
     def get_lr(self):
         self._warn_get_lr()
-        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+        return [base * fn(self.last_epoch)
+                for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=False)]
 
 
 class MultiplicativeLR(_LambdaState, LRScheduler):
@@ -93,7 +94,7 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
         if self._is_initial:
             return self._group_values("lr")
         return [g["lr"] * fn(self.last_epoch)
-                for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)]
+                for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups, strict=False)]
 
 
 class StepLR(LRScheduler):

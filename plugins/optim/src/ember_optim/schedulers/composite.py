@@ -40,7 +40,7 @@ class _Composite:
         state = dict(state_dict)
         inner = state.pop("_schedulers")
         self.__dict__.update(state)
-        for s, st in zip(self._schedulers, inner):
+        for s, st in zip(self._schedulers, inner, strict=False):
             s.load_state_dict(st)
 
 

@@ -44,7 +44,7 @@ class CosineAnnealingLR(LRScheduler):
                     for base in self.base_lrs]
         if (e - 1 - T) % (2 * T) == 0:             # at the bottom: start climbing again
             return [g["lr"] + (base - lo) * (1 - math.cos(math.pi / T)) / 2
-                    for base, g in zip(self.base_lrs, groups)]
+                    for base, g in zip(self.base_lrs, groups, strict=False)]
         ratio = (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
         return [ratio * (g["lr"] - lo) + lo for g in groups]
 
@@ -122,7 +122,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             values = self.get_lr()
         finally:
             self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, values):
+        for group, lr in zip(self.optimizer.param_groups, values, strict=False):
             self._set_group_value(group, "lr", lr)
         self._last_lr = self._group_values("lr")
 

@@ -28,7 +28,7 @@ def _momentum_setup(self, optimizer, base_momentum, max_momentum, last_epoch):
     base = per_group("base_momentum", optimizer, base_momentum)
     top = per_group("max_momentum", optimizer, max_momentum)
     if last_epoch == -1:
-        for m_top, m_base, group in zip(top, base, optimizer.param_groups):
+        for m_top, m_base, group in zip(top, base, optimizer.param_groups, strict=False):
             _set_momentum(self, group, m_top)
             group["max_momentum"] = m_top
             group["base_momentum"] = m_base
@@ -73,7 +73,7 @@ class CyclicLR(LRScheduler):
         self.optimizer = optimizer
         base_lrs = per_group("base_lr", optimizer, base_lr)
         if last_epoch == -1:
-            for lr, group in zip(base_lrs, optimizer.param_groups):
+            for lr, group in zip(base_lrs, optimizer.param_groups, strict=False):
                 self._set_group_value(group, "lr", lr)
         self.max_lrs = per_group("max_lr", optimizer, max_lr)
         up = float(step_size_up)
@@ -121,10 +121,11 @@ class CyclicLR(LRScheduler):
         else:
             height = (x - 1) / (self.step_ratio - 1)
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
-        lrs = [lo + (hi - lo) * height * scale for lo, hi in zip(self.base_lrs, self.max_lrs)]
+        lrs = [lo + (hi - lo) * height * scale
+               for lo, hi in zip(self.base_lrs, self.max_lrs, strict=False)]
         if self.cycle_momentum:
             for lo, hi, group in zip(self.base_momentums, self.max_momentums,
-                                     self.optimizer.param_groups):
+                                     self.optimizer.param_groups, strict=False):
                 _set_momentum(self, group, hi - (hi - lo) * height * scale)
         return lrs
 
@@ -219,7 +220,7 @@ class OneCycleLR(LRScheduler):
         self._anneal_func_type = anneal_strategy
         max_lrs = per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:
-            for top, group in zip(max_lrs, optimizer.param_groups):
+            for top, group in zip(max_lrs, optimizer.param_groups, strict=False):
                 group["initial_lr"] = top / div_factor
                 group["max_lr"] = top
                 group["min_lr"] = group["initial_lr"] / final_div_factor
