@@ -40,7 +40,7 @@ __all__ = []
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 # input slots of _Scan
-_X, _WIH, _B, _WHH, _BHH, _WHR, _H0, _C0 = range(8)
+_X, _WIH, _BIH, _WHH, _BHH, _WHR, _H0, _C0 = range(8)
 
 
 # -- native helpers --------------------------------------------------------------------------
@@ -123,12 +123,16 @@ class _Kernel:
     """What every mode shares: the input projection and its gradients."""
 
     S = None          # column scaling of the projections (LSTM only)
+    fold_b_hh = True  # b_hh joins the input projection (all modes but GRU)
 
-    def __init__(self, be, H, G, x, w_ih, b):
+    def __init__(self, be, H, G, x, w_ih, b_ih, b_hh):
         self.be, self.H, self.G = be, H, G
         self.x = _native(x)
         self.w_ih = _native(w_ih)
-        self.b = None if b is None else _native(b)
+        b = None if b_ih is None else _native(b_ih)
+        if self.fold_b_hh and b_hh is not None:
+            b = _native(b_hh) if b is None else be.add(b, _native(b_hh))
+        self.b = b
 
     def project(self):
         be = self.be
@@ -146,13 +150,18 @@ class _Kernel:
             out[_X] = be.matmul(dgx, self.w_ih)
         if needs[_WIH]:
             out[_WIH] = be.matmul(_T(be, dgx), self.x)
-        if needs[_B]:
-            out[_B] = be.sum(dgx, (0,), False)
+        fold = self.fold_b_hh and needs[_BHH]
+        if needs[_BIH] or fold:
+            db = be.sum(dgx, (0,), False)
+            if needs[_BIH]:
+                out[_BIH] = db
+            if fold:
+                out[_BHH] = db
 
 
 class _LSTMKernel(_Kernel):
-    def __init__(self, be, dt, idx, H, x, w_ih, b, w_hh, w_hr):
-        super().__init__(be, H, 4 * H, x, w_ih, b)
+    def __init__(self, be, dt, idx, H, x, w_ih, b_ih, w_hh, b_hh, w_hr):
+        super().__init__(be, H, 4 * H, x, w_ih, b_ih, b_hh)
         self.S = _vec(be, dt, idx, [(2 * H, -1.0), (H, -2.0), (H, -1.0)])
         self.w_hh = _native(w_hh)                          # (4H, P)
         self.whhT = be.mul(_T(be, self.w_hh), self.S)      # (P, 4H), pre-scaled
@@ -199,8 +208,10 @@ class _LSTMKernel(_Kernel):
 
 
 class _GRUKernel(_Kernel):
-    def __init__(self, be, dt, idx, H, x, w_ih, b, w_hh, b_hh):
-        super().__init__(be, H, 3 * H, x, w_ih, b)
+    fold_b_hh = False
+
+    def __init__(self, be, dt, idx, H, x, w_ih, b_ih, w_hh, b_hh):
+        super().__init__(be, H, 3 * H, x, w_ih, b_ih, b_hh)
         self.w_hh = _native(w_hh)                          # (3H, H)
         self.whhT = _T(be, self.w_hh)
         self.b_hh = None if b_hh is None else _native(b_hh)
@@ -243,8 +254,8 @@ class _GRUKernel(_Kernel):
 
 
 class _RNNKernel(_Kernel):
-    def __init__(self, be, dt, idx, H, x, w_ih, b, w_hh, relu):
-        super().__init__(be, H, H, x, w_ih, b)
+    def __init__(self, be, dt, idx, H, x, w_ih, b_ih, w_hh, b_hh, relu):
+        super().__init__(be, H, H, x, w_ih, b_ih, b_hh)
         self.relu = relu
         self.w_hh = _native(w_hh)
         self.whhT = _T(be, self.w_hh)
@@ -269,12 +280,12 @@ class _RNNKernel(_Kernel):
             out[_WHH] = self.be.matmul(_T(self.be, dgx), hprev)
 
 
-def _kernel(mode, be, dt, idx, H, x, w_ih, b, w_hh, b_hh, w_hr):
+def _kernel(mode, be, dt, idx, H, x, w_ih, b_ih, w_hh, b_hh, w_hr):
     if mode == "LSTM":
-        return _LSTMKernel(be, dt, idx, H, x, w_ih, b, w_hh, w_hr)
+        return _LSTMKernel(be, dt, idx, H, x, w_ih, b_ih, w_hh, b_hh, w_hr)
     if mode == "GRU":
-        return _GRUKernel(be, dt, idx, H, x, w_ih, b, w_hh, b_hh)
-    return _RNNKernel(be, dt, idx, H, x, w_ih, b, w_hh, mode == "RNN_RELU")
+        return _GRUKernel(be, dt, idx, H, x, w_ih, b_ih, w_hh, b_hh)
+    return _RNNKernel(be, dt, idx, H, x, w_ih, b_ih, w_hh, b_hh, mode == "RNN_RELU")
 
 
 # -- the fused scan ---------------------------------------------------------------------------
@@ -282,27 +293,30 @@ def _kernel(mode, be, dt, idx, H, x, w_ih, b, w_hh, b_hh, w_hr):
 class _Scan(Function):
     """One layer and direction of a recurrent network over a whole (packed) sequence.
 
-    Inputs: ``x`` (rows, in) time-major rows, ``w_ih`` (G*hidden, in), ``b`` the input-side
-    bias (LSTM/RNN: ``b_ih + b_hh``; GRU: ``b_ih``; or None), ``w_hh`` (G*hidden, state),
-    ``b_hh`` (GRU only, else None), ``w_hr`` (LSTM projection (proj, hidden) or None), ``h0``
-    (batch, state), ``c0`` (LSTM: (batch, hidden), else None), then ``mode``,
-    ``batch_sizes`` (list of ints) and ``reverse``.
+    Inputs: ``x`` (rows, in) time-major rows, ``w_ih`` (G*hidden, in), ``b_ih``, ``w_hh``
+    (G*hidden, state), ``b_hh`` (biases (G*hidden,) or None), ``w_hr`` (LSTM projection
+    (proj, hidden) or None), ``h0`` (batch, state) and ``c0`` (LSTM: (batch, hidden)), None
+    meaning zeros, then ``mode``, ``batch_sizes`` (list of ints) and ``reverse``.
     Outputs: ``out`` (rows, state), ``h_n`` (batch, state) and for LSTM ``c_n``.
     """
 
     _node_name = "ScanBackward0"
 
     @staticmethod
-    def forward(ctx, x, w_ih, b, w_hh, b_hh, w_hr, h0, c0, mode, batch_sizes, reverse):
+    def forward(ctx, x, w_ih, b_ih, w_hh, b_hh, w_hr, h0, c0, mode, batch_sizes, reverse):
         st = x._storage
         be, idx, dt = st._be, st.device.index, x._dtype
         H = w_ih._shape[0] // GATES[mode]
         steps = _Steps(batch_sizes, reverse)
         keep = any(ctx.needs_input_grad)
-        k = _kernel(mode, be, dt, idx, H, x, w_ih, b, w_hh, b_hh, w_hr)
+        k = _kernel(mode, be, dt, idx, H, x, w_ih, b_ih, w_hh, b_hh, w_hr)
         gflat = be.as_buffer(k.project())[1]
         G = k.G
-        init = [_native(h0)] + ([_native(c0)] if c0 is not None else [])
+        B = steps.bs[0] if steps.bs else 0
+        P = w_hh._shape[1]
+        init = [be.full((B, P), 0, dt, idx) if h0 is None else _native(h0)]
+        if mode == "LSTM":
+            init.append(be.full((B, H), 0, dt, idx) if c0 is None else _native(c0))
         B = init[0].shape[0]
         bsz, off = steps.bs, steps.off
         state, m = None, 0
@@ -331,7 +345,7 @@ class _Scan(Function):
             res.append(_assemble(be, [(s, f[j]) for s, f in finals], init[j].shape[1], dt,
                                  idx, B))
         if keep:
-            ctx.save_for_backward(x, w_ih, b, w_hh, b_hh, w_hr, h0, c0)
+            ctx.save_for_backward(x, w_ih, b_ih, w_hh, b_hh, w_hr, h0, c0)
             ctx.scan = (k, steps, saves, mode, B)
         return tuple(res)
 
@@ -418,10 +432,10 @@ def _recompute_backward(ctx, grads, inputs):
     return (*res, None, None, None)
 
 
-def scan(mode, x, w_ih, b, w_hh, b_hh, w_hr, h0, c0, batch_sizes, reverse):
+def scan(mode, x, w_ih, b_ih, w_hh, b_hh, w_hr, h0, c0, batch_sizes, reverse):
     """Run one layer and direction over time-major rows ``x``; returns ``(out, h_n)`` or,
     for LSTM, ``(out, h_n, c_n)``. See ``_Scan`` for the arguments."""
-    return _Scan.apply(x, w_ih, b, w_hh, b_hh, w_hr, h0, c0, mode, list(batch_sizes),
+    return _Scan.apply(x, w_ih, b_ih, w_hh, b_hh, w_hr, h0, c0, mode, list(batch_sizes),
                        bool(reverse))
 
 
@@ -461,13 +475,21 @@ def rnn_cell(gx, h, w_hh, relu=False):
     return pre.relu() if relu else pre.tanh()
 
 
-def scan_composite(mode, x, w_ih, b, w_hh, b_hh, w_hr, h0, c0, batch_sizes, reverse):
+def scan_composite(mode, x, w_ih, b_ih, w_hh, b_hh, w_hr, h0, c0, batch_sizes, reverse):
     """``scan`` written op by op (differentiable to any order)."""
     steps = _Steps(batch_sizes, reverse)
     gx = x.matmul(w_ih.t())
-    if b is not None:
-        gx = gx + b
-    init = [h0] + ([c0] if c0 is not None else [])
+    if b_ih is not None:
+        gx = gx + b_ih
+    if mode != "GRU" and b_hh is not None:
+        gx = gx + b_hh
+        b_hh = None
+    B = steps.bs[0] if steps.bs else 0
+    if h0 is None:
+        h0 = ember.zeros((B, w_hh.shape[1]), dtype=x.dtype, device=x.device)
+    if mode == "LSTM" and c0 is None:
+        c0 = ember.zeros((B, w_hh.shape[0] // 4), dtype=x.dtype, device=x.device)
+    init = [h0] + ([c0] if mode == "LSTM" else [])
     B = h0.shape[0]
     state, m = None, 0
     finals, outs = [], [None] * len(steps.bs)

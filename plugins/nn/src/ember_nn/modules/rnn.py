@@ -200,9 +200,7 @@ class RNNBase(Module):
             steps = [B] * T
             x = x.reshape(T * B, self.input_size)
         if hx is None:
-            z = ember.zeros((L * D, B, Hout), dtype=x.dtype, device=x.device)
-            hs = (z, ember.zeros((L * D, B, self.hidden_size), dtype=x.dtype,
-                                 device=x.device)) if is_lstm else (z,)
+            hs = None                   # zeros, made by the scan
         else:
             sfx = ("[0]", "[1]") if is_lstm else ("", "")
             self._check_hidden(hs[0], (L * D, B, Hout), "hidden" + sfx[0])
@@ -242,10 +240,13 @@ class RNNBase(Module):
                 if self.bias:
                     b_ih, b_hh = getattr(self, names[2]), getattr(self, names[3])
                 w_hr = getattr(self, names[-1]) if self.proj_size > 0 else None
-                b, rec_bias = _biases(mode, b_ih, b_hh)
                 k = layer * D + d
-                res = scan(mode, layer_in, w_ih, b, w_hh, rec_bias, w_hr, hs[0][k],
-                           hs[1][k] if mode == "LSTM" else None, steps, d == 1)
+                h0 = c0 = None
+                if hs is not None:
+                    h0 = hs[0][k]
+                    c0 = hs[1][k] if mode == "LSTM" else None
+                res = scan(mode, layer_in, w_ih, b_ih, w_hh, b_hh, w_hr, h0, c0, steps,
+                           d == 1)
                 outs.append(res[0])
                 h_out.append(res[1])
                 if mode == "LSTM":
@@ -253,8 +254,10 @@ class RNNBase(Module):
             layer_in = outs[0] if D == 1 else ember.cat(outs, 1)
             if self.dropout and self.training and layer < L - 1:
                 layer_in = _dropout(layer_in, self.dropout, True)
-        h_n = ember.stack(h_out, 0)
-        c_n = ember.stack(c_out, 0) if c_out else None
+        h_n = h_out[0].unsqueeze(0) if len(h_out) == 1 else ember.stack(h_out, 0)
+        c_n = None
+        if c_out:
+            c_n = c_out[0].unsqueeze(0) if len(c_out) == 1 else ember.stack(c_out, 0)
         return layer_in, h_n, c_n
 
 
@@ -366,17 +369,6 @@ class GRU(RNNBase):
         super().__init__("GRU", **_bind("GRU", self._ARGS, args, kwargs))
 
 
-def _biases(mode, b_ih, b_hh):
-    """``(input-side bias, recurrent bias)`` for the scan: the GRU's ``b_hn`` sits inside
-    ``r * (W_hn h + b_hn)``, so its recurrent bias stays separate; the other modes add both
-    biases to the input projection."""
-    if b_ih is None:
-        return None, None
-    if mode == "GRU":
-        return b_ih, b_hh
-    return b_ih + b_hh, None
-
-
 def _bind(cls, names, args, kwargs):
     """PyTorch's positional order for the recurrent layers' constructors."""
     if len(args) > len(names):
@@ -458,8 +450,7 @@ class RNNCellBase(Module):
         x = input if batched else input.unsqueeze(0)
         B = x.shape[0]
         if hx is None:
-            states = [ember.zeros((B, self.hidden_size), dtype=x.dtype, device=x.device)
-                      for _ in range(n_state)]
+            states = [None] * n_state   # zeros, made by the scan
         else:
             states = list(hx) if n_state == 2 else [hx]
             if n_state == 2 and (isinstance(hx, ember.Tensor) or len(states) != 2):
@@ -484,9 +475,8 @@ class RNNCellBase(Module):
         return x, states, batched
 
     def _step(self, mode, x, states):
-        b, rec_bias = _biases(mode, self.bias_ih, self.bias_hh)
-        res = scan(mode, x, self.weight_ih, b, self.weight_hh, rec_bias, None, states[0],
-                   states[1] if mode == "LSTM" else None, [x.shape[0]], False)
+        res = scan(mode, x, self.weight_ih, self.bias_ih, self.weight_hh, self.bias_hh, None,
+                   states[0], states[1] if mode == "LSTM" else None, [x.shape[0]], False)
         return res[1:]
 
 
