@@ -24,10 +24,11 @@ __all__ = ["plugins", "register_plugin", "manager"]
 
 _GROUPS = {
     "ember.nn": "nn", "ember.nn.functional": "nn", "ember.nn.init": "nn", "ember.nn.utils": "nn",
-    "ember.nn.utils.rnn": "nn", "ember.nn.parallel": "nn",
+    "ember.nn.utils.rnn": "nn", "ember.nn.parallel": "distributed",
     "ember.optim": "optim", "ember.optim.lr_scheduler": "optim", "ember.optim.swa_utils": "optim",
     "ember.utils.data": "data", "ember.datasets": "data", "ember.transforms": "data",
     "ember.utils.tensorboard": "data",
+    "ember.distributed": "distributed", "ember.distributed.run": "distributed",
 }
 
 

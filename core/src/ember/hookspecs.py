@@ -9,6 +9,7 @@ Entry-point names say what a plugin provides, so ember can import it only on fir
 ``nn.<anything>``      names for ``ember.nn``, ``ember.nn.functional``, ``ember.nn.init``
 ``optim.<anything>``   names for ``ember.optim`` and ``ember.optim.lr_scheduler``
 ``data.<anything>``    names for ``ember.utils.data``, ``ember.datasets``, ``ember.transforms``
+``distributed.<any>``  names for ``ember.distributed``, ``ember.nn.parallel``
 =====================  ==========================================================
 """
 

@@ -22,7 +22,7 @@ from .._plugins import LazyNamespace
 from .parameter import Buffer, Parameter
 from .modules import module as _module_mod
 from .modules.module import Module
-from . import functional, init, utils, modules, parameter  # noqa: F401
+from . import functional, init, utils, modules, parameter, parallel  # noqa: F401
 
 __all__ = ["Module", "Parameter", "Buffer", "functional", "init", "utils"]
 
