@@ -68,13 +68,13 @@ def run_both(t, e, x, hx, loss_weights=None):
     close(oe, ot)
     hts = ht if isinstance(ht, tuple) else (ht,)
     hes = he if isinstance(he, tuple) else (he,)
-    for a, b in zip(hes, hts):
+    for a, b in zip(hes, hts, strict=True):
         close(a, b)
     g = torch.Generator().manual_seed(1)
     lt = (ot * torch.randn(ot.shape, generator=g, dtype=ot.dtype)).sum()
     le = (oe * E(torch.randn(ot.shape, generator=torch.Generator().manual_seed(1),
                              dtype=ot.dtype))).sum()
-    for a, b in zip(hes, hts):
+    for a, b in zip(hes, hts, strict=True):
         w = torch.randn(b.shape, generator=g, dtype=b.dtype)
         lt = lt + (b * w).sum()
         le = le + (a * E(w)).sum()
@@ -83,7 +83,7 @@ def run_both(t, e, x, hx, loss_weights=None):
     close(xe.grad, xt.grad)
     if hx is not None:
         for a, b in zip(hxe if isinstance(hx, tuple) else (hxe,),
-                        hxt if isinstance(hx, tuple) else (hxt,)):
+                        hxt if isinstance(hx, tuple) else (hxt,), strict=True):
             close(a.grad, b.grad)
     check_param_grads(t, e)
     return oe, he
@@ -168,7 +168,7 @@ def test_packed_sequences(kind, enforce_sorted):
     assert lene.tolist() == lent.tolist() == lengths
     hts = ht if lstm else (ht,)
     hes = he if lstm else (he,)
-    for a, b in zip(hes, hts):
+    for a, b in zip(hes, hts, strict=True):
         close(a, b)
     w = torch.randn(padt.shape, dtype=torch.float64)
     lt = (padt * w).sum() + sum((h * (i + 1)).sum() for i, h in enumerate(hts))
@@ -259,7 +259,7 @@ def test_cells(kind, batched, bias):
     out_t = t(xt)
     out_e = e(xe)
     for a, b in zip(out_e if name == "LSTMCell" else (out_e,),
-                    out_t if name == "LSTMCell" else (out_t,)):
+                    out_t if name == "LSTMCell" else (out_t,), strict=True):
         close(a, b)
 
 
@@ -388,7 +388,7 @@ def test_pad_and_pack_sequence_match_torch():
     assert pe.batch_sizes.tolist() == pt.batch_sizes.tolist()
     assert pe.sorted_indices.tolist() == pt.sorted_indices.tolist()
     assert pe.unsorted_indices.tolist() == pt.unsorted_indices.tolist()
-    for a, b in zip(unpack_sequence(pe), TR.unpack_sequence(pt)):
+    for a, b in zip(unpack_sequence(pe), TR.unpack_sequence(pt), strict=True):
         close(a, b)
     oe, le = pad_packed_sequence(pe, padding_value=7.0, total_length=6)
     ot, lt = TR.pad_packed_sequence(pt, padding_value=7.0, total_length=6)
@@ -397,14 +397,14 @@ def test_pad_and_pack_sequence_match_torch():
     w = torch.randn(ot.shape, dtype=torch.float64)
     (ot * w).sum().backward()
     (oe * E(w)).sum().backward()
-    for a, b in zip(es, ts):
+    for a, b in zip(es, ts, strict=True):
         close(a.grad, b.grad)
     with pytest.raises(RuntimeError, match="must be sorted in decreasing order"):
         pack_sequence(es)
     with pytest.raises(ValueError, match="Expected total_length to be at least"):
         pad_packed_sequence(pe, total_length=2)
     padded = pad_sequence(es, batch_first=True)
-    for a, b in zip(unpad_sequence(padded, [3, 5, 1], batch_first=True), es):
+    for a, b in zip(unpad_sequence(padded, [3, 5, 1], batch_first=True), es, strict=True):
         close(a, b)
 
 

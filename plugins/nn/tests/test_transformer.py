@@ -172,7 +172,7 @@ def test_mha_matches_torch(opts, need_weights, average):
     le = (oe * E(w)).sum() + ((we ** 2).sum() if need_weights else 0)
     lt.backward()
     le.backward()
-    for a, b in zip(ins_e, ins_t):
+    for a, b in zip(ins_e, ins_t, strict=True):
         close(a.grad, b.grad)
     check_param_grads(t, e)
 
@@ -275,7 +275,7 @@ def _run_layer(t, e, args_t, args_e, kwargs_t=None, kwargs_e=None):
     w = rnd(*ot.shape, seed=11)
     (ot * w).sum().backward()
     (oe * E(w)).sum().backward()
-    for a, b in zip(ins_e, ins_t):
+    for a, b in zip(ins_e, ins_t, strict=True):
         close(a.grad, b.grad)
     check_param_grads(t, e)
     return oe

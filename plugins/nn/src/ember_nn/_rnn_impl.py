@@ -333,7 +333,7 @@ class _Scan(Function):
                     state = [_sub(be, s, 0, bs) for s in state]
                 else:
                     state = [be.concat([s, _sub(be, s0, m, bs)], 0)
-                             for s, s0 in zip(state, init)]
+                             for s, s0 in zip(state, init, strict=True)]
                 m = bs
             h_prev = state[0]
             state, outs[t], saved = fwd(_rows(be, gflat, G, off[t], off[t] + bs), state, keep)
@@ -394,7 +394,8 @@ class _ScanGrad(Function):
             hprev[t] = h_prev
             m = bsz[order[j - 1]] if j > 0 else 0
             if bs < m:
-                dstate = [be.concat([d, _sub(be, g, bs, m)], 0) for d, g in zip(dstate, gfin)]
+                dstate = [be.concat([d, _sub(be, g, bs, m)], 0)
+                          for d, g in zip(dstate, gfin, strict=True)]
             elif bs > m:
                 d0.append((m, [_sub(be, d, m, bs) for d in dstate]))
                 dstate = [_sub(be, d, 0, m) for d in dstate]
@@ -423,8 +424,8 @@ def _recompute_backward(ctx, grads, inputs):
     needs = ctx.needs_input_grad
     with ember.enable_grad():
         outs = scan_composite(mode, *inputs, steps.bs, steps.reverse)
-    wrt = [x for x, n in zip(inputs, needs) if n]
-    used = [(o, g) for o, g in zip(outs, grads) if g is not None]
+    wrt = [x for x, n in zip(inputs, needs[:8], strict=True) if n]
+    used = [(o, g) for o, g in zip(outs, grads, strict=True) if g is not None]
     gs = ember.autograd.grad([o for o, _ in used], wrt, [g for _, g in used],
                              create_graph=True, allow_unused=True)
     it = iter(gs)
@@ -501,7 +502,8 @@ def scan_composite(mode, x, w_ih, b_ih, w_hh, b_hh, w_hr, h0, c0, batch_sizes, r
             finals.append((bs, [s.narrow(0, bs, m - bs) for s in state]))
             state = [s.narrow(0, 0, bs) for s in state]
         elif bs > m:
-            state = [ember.cat([s, s0.narrow(0, m, bs - m)], 0) for s, s0 in zip(state, init)]
+            state = [ember.cat([s, s0.narrow(0, m, bs - m)], 0)
+                     for s, s0 in zip(state, init, strict=True)]
         m = bs
         xg = gx.narrow(0, steps.off[t], bs)
         if mode == "LSTM":

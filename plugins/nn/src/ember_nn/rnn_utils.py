@@ -243,9 +243,9 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     trail = tuple(sequences[0].shape[1:])
     for s in sequences:
         if s.dim() < 1 or tuple(s.shape[1:]) != trail:
-            raise RuntimeError(f"pad_sequence: every sequence must be (L, {', '.join(map(str, trail)) or ''}"
-                               f"...) with the same trailing dims; got {list(s.shape)} and "
-                               f"{[sequences[0].shape[0], *trail]}")
+            raise RuntimeError(f"pad_sequence: every sequence must be 1-D or more with the "
+                               f"same trailing dims {list(trail)}; got {list(s.shape)} next "
+                               f"to {list(sequences[0].shape)}")
     lengths = ember.tensor([s.shape[0] for s in sequences], dtype=ember.int64)
     T = int(lengths.max()) if len(sequences) else 0
     B = len(sequences)

@@ -48,7 +48,7 @@ class RNNBase(Module):
         if dropout > 0 and num_layers == 1:
             warnings.warn(f"dropout option adds dropout after all but last recurrent layer, "
                           f"so non-zero dropout expects num_layers greater than 1, but got "
-                          f"dropout={dropout} and num_layers={num_layers}")
+                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
         for name, v in (("input_size", input_size), ("hidden_size", hidden_size),
                         ("num_layers", num_layers), ("proj_size", proj_size)):
             if not isinstance(v, int) or isinstance(v, bool):
@@ -374,7 +374,7 @@ def _bind(cls, names, args, kwargs):
     if len(args) > len(names):
         raise TypeError(f"{cls}() takes at most {len(names)} positional arguments "
                         f"({len(args)} given)")
-    kw = dict(zip(names, args))
+    kw = dict(zip(names, args, strict=False))
     for k, v in kwargs.items():
         if k in kw:
             raise TypeError(f"{cls}() got multiple values for argument '{k}'")
