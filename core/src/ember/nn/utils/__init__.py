@@ -7,6 +7,8 @@ _lazy = LazyNamespace("ember.nn.utils")
 
 def __getattr__(name):
     if name == "rnn":
-        from . import rnn
-        return rnn
+        # import_module, not ``from . import rnn``: the latter asks this __getattr__ for
+        # ``rnn`` again before the submodule is bound, and recurses forever
+        import importlib
+        return importlib.import_module(f"{__name__}.rnn")
     return _lazy(name)
