@@ -440,3 +440,9 @@ def test_double_backward_packed_projection():
     (ge ** 3).sum().backward()
     close(xe.grad, xt.grad)
     check_param_grads(t, e)
+
+
+def test_utils_rnn_namespace():
+    assert ember.nn.utils.rnn.pad_sequence is pad_sequence
+    from ember.nn.utils import rnn
+    assert rnn.PackedSequence is PackedSequence
