@@ -408,3 +408,17 @@ def test_lenet_conv_stack_matches_torch():
     assert same_repr(e, t)
     compare_module(e, t, rnd(8, 1, 28, 28, dtype=torch.float32, rg=False), rtol=1e-4,
                    atol=1e-5)
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)])
+def test_max_pool_double_backward(kw):
+    x = rnd(2, 3, 7, 6, seed=15)
+    outs = []
+    for lib, F in ((ember, EF), (torch, TF)):
+        xx = to_ember(x) if lib is ember else x.detach().clone().requires_grad_()
+        y = F.max_pool2d(xx * xx, **kw)
+        (gx,) = lib.autograd.grad((y * y).sum(), [xx], create_graph=True)
+        (gx * gx).sum().backward()
+        outs.append((gx, xx.grad))
+    for e, t in zip(*outs):
+        assert_close(e, t, 1e-10, 1e-10)

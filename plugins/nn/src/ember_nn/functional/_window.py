@@ -30,7 +30,7 @@ import ember
 from ember._ops.core import Op
 from ember._tensor import Tensor, _from_native
 
-__all__ = ["Geom", "ntuple", "Unfold", "Fold", "MaxPool", "MaxLast", "Conv", "ConvInputGrad",
+__all__ = ["Geom", "ntuple", "Unfold", "Fold", "MaxPool", "MaxPoolGrad", "MaxPoolSelect", "MaxLast", "Conv", "ConvInputGrad",
            "ConvWeightGrad", "contig_strides", "native_view", "pad_native"]
 
 
@@ -244,23 +244,58 @@ class Fold(Op):
         return Unfold.apply(grad, ctx.g, ctx.kind, 0), None, None, None
 
 
+def _pool_slabs(x, g, low):
+    """The per-kernel-offset slabs (N, C, *O) of ``x`` padded with ``low`` (natives)."""
+    be, buf, st, off = pad_native(x, g, low)
+    region = x._shape[:2] + g.out_sp
+    sp = st[2:]
+    rst = (st[0], st[1]) + tuple(a * b for a, b in zip(sp, g.s))
+    return be, [be.view(buf, region, rst, off + sum(a * dd * s for a, dd, s
+                                                    in zip(kk, g.d, sp)))
+                for kk in itertools.product(*(range(k) for k in g.k))]
+
+
+def _pool_masks(be, slabs, out, isfloat):
+    """One bool mask per window tap marking where that tap is the selected maximum: the
+    first tap equal to the maximum, or, in windows holding NaN, the last NaN (PyTorch's
+    choice). Exactly one tap is selected per output position."""
+    masks, taken = [], None
+    for slab in slabs:
+        hit = be.eq(slab, out)
+        if taken is None:
+            masks.append(hit)
+            taken = hit
+        else:
+            masks.append(be.logical_and(hit, be.logical_not(taken)))
+            taken = be.logical_or(taken, hit)
+    if isfloat:
+        nan_out = be.isnan(out)
+        if bool(be.to_host(be.any(nan_out, None, False))):
+            later = None
+            for j in range(len(slabs) - 1, -1, -1):
+                isn = be.isnan(slabs[j])
+                last = isn if later is None else be.logical_and(isn, be.logical_not(later))
+                later = isn if later is None else be.logical_or(later, isn)
+                masks[j] = be.where(nan_out, last, masks[j])
+    return masks
+
+
 class MaxPool(Op):
-    """Window maximum of ``x`` (N, C, *S) and the window tap that holds it (row-major over
-    the kernel; the first one on ties, NaN wins as in PyTorch). One vectorized compare per
-    kernel offset. Backward routes each gradient to its tap (``Fold``)."""
+    """Window maximum of ``x`` (N, C, *S) and, on request, the tap that holds it
+    (row-major over the kernel; the first one on ties, the last NaN as in PyTorch).
+    One vectorized ``maximum`` per kernel offset.
+
+    NOTE [max pool ops]: the backward is ``MaxPoolGrad`` (scatter each gradient to its
+    selected tap), whose backward is ``MaxPoolSelect`` (gather at the selected taps), whose
+    backward is ``MaxPoolGrad`` again: gradients of any order stay in this set. The selected
+    taps are recomputed from ``x`` and the pooled output as per-tap masks (cheap bool ops)
+    rather than kept as an index tensor."""
 
     _node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
     def forward(ctx, x, g, low, want_idx):
-        be, buf, st, off = pad_native(x, g, low)
-        nc = x._shape[:2]
-        region = nc + g.out_sp
-        sp = st[2:]
-        rst = (st[0], st[1]) + tuple(a * b for a, b in zip(sp, g.s))
-        slabs = [be.view(buf, region, rst, off + sum(a * dd * s for a, dd, s
-                                                     in zip(kk, g.d, sp)))
-                 for kk in itertools.product(*(range(k) for k in g.k))]
+        be, slabs = _pool_slabs(x, g, low)
         if len(slabs) == 1:
             run = be.copy(slabs[0])
         else:
@@ -268,34 +303,81 @@ class MaxPool(Op):
             for slab in slabs[2:]:
                 run = be.maximum(run, slab)
         dev = x._storage.device
-        need = ctx.needs_input_grad
-        if not (want_idx or need):
-            return _from_native(run, be, dev, x._dtype), None
-        # the tap of the maximum: the first one on ties (scan backwards), the last NaN
-        idx = 0
-        for j in range(len(slabs) - 1, -1, -1):
-            idx = be.where(be.eq(slabs[j], run), j, idx)
-        if x._dtype.is_floating_point:
-            nan = be.isnan(run)
-            if bool(be.to_host(be.any(nan, None, False))):
-                for j, slab in enumerate(slabs):
-                    idx = be.where(be.isnan(slab), j, idx)
-        idx = _from_native(be.astype(idx, ember.int64), be, dev, ember.int64)
-        if need:
-            ctx.save_for_backward(idx)
-            ctx.g, ctx.nc = g, nc
+        out = _from_native(run, be, dev, x._dtype)
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(x, out)
+            ctx.g, ctx.low = g, low
+        if not want_idx:
+            return out
+        masks = _pool_masks(be, slabs, run, x._dtype.is_floating_point)
+        idx = be.full(x._shape[:2] + g.out_sp, 0, ember.int64, dev.index)
+        for j, m in enumerate(masks[1:], 1):
+            idx = be.add(idx, be.mul(be.astype(m, ember.int64), j))
+        idx = _from_native(idx, be, dev, ember.int64)
         ctx.mark_non_differentiable(idx)
-        return _from_native(run, be, dev, x._dtype), idx
+        return out, idx
 
     @staticmethod
-    def backward(ctx, gv, gi):
-        (idx,) = ctx.saved_tensors
-        g = ctx.g
-        kk = _prod(g.k)
-        taps = ember.arange(kk, device=idx.device).reshape((kk,) + (1,) * idx.dim())
-        cols = ember.where(idx.unsqueeze(0) == taps, gv.unsqueeze(0), 0.0).to(gv.dtype)
-        cols = cols.reshape(g.k + idx.shape)                      # (*K, N, C, *O)
-        return Fold.apply(cols, g, "kpool", ctx.nc), None, None, None
+    def backward(ctx, gv, gi=None):
+        x, out = ctx.saved_tensors
+        return MaxPoolGrad.apply(gv, x, out.detach(), ctx.g, ctx.low), None, None, None
+
+
+class MaxPoolGrad(Op):
+    """``gy`` (N, C, *O) scattered to the selected taps of each window of ``x``: the input
+    gradient of ``MaxPool`` (NOTE [max pool ops])."""
+
+    _node_name = "MaxPool2DWithIndicesBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, gy, x, out, g, low):
+        be, slabs = _pool_slabs(x, g, low)
+        masks = _pool_masks(be, slabs, out._data, x._dtype.is_floating_point)
+        gd = gy._data
+        nc = x._shape[:2]
+        index = x._storage.device.index
+        buf = be.full(nc + g.padded, 0, gy._dtype, index)
+        acc = g.overlapping()
+        for kk, m in zip(itertools.product(*(range(k) for k in g.k)), masks):
+            key = (slice(None), slice(None)) + tuple(
+                slice(a * dd, a * dd + ss * (o - 1) + 1, ss)
+                for a, dd, ss, o in zip(kk, g.d, g.s, g.out_sp))
+            be.setitem(buf, key, be.mul(gd, m), acc)
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(x, out)
+            ctx.g, ctx.low = g, low
+        return _crop(be, buf, nc, g, gy._dtype, index)
+
+    @staticmethod
+    def backward(ctx, ggx):
+        x, out = ctx.saved_tensors
+        return MaxPoolSelect.apply(ggx, x, out, ctx.g, ctx.low), None, None, None, None
+
+
+class MaxPoolSelect(Op):
+    """``v`` (N, C, *S) read at the selected tap of each window of ``x``: (N, C, *O), the
+    adjoint of ``MaxPoolGrad`` (NOTE [max pool ops])."""
+
+    _node_name = "MaxPool2DWithIndicesBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, v, x, out, g, low):
+        be, slabs = _pool_slabs(x, g, low)
+        masks = _pool_masks(be, slabs, out._data, x._dtype.is_floating_point)
+        _, vslabs = _pool_slabs(v, g, 0)
+        res = None
+        for m, vs in zip(masks, vslabs):
+            term = be.mul(vs, m)
+            res = term if res is None else be.add(res, term)
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(x, out)
+            ctx.g, ctx.low = g, low
+        return res
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, out = ctx.saved_tensors
+        return MaxPoolGrad.apply(gy, x, out, ctx.g, ctx.low), None, None, None, None
 
 
 class MaxLast(Op):

@@ -117,11 +117,12 @@ def _max_pool(n, op, input, kernel_size, stride, padding, dilation, ceil_mode, r
     _check_input(input, n, op)
     x, unb = _batched(input, n)
     g = _pool_geom(op, x, n, kernel_size, stride, padding, dilation, ceil_mode, True)
-    vals, idx = MaxPool.apply(x, g, _lowest(x.dtype), return_indices)
+    if not return_indices:
+        vals = MaxPool.apply(x, g, _lowest(x.dtype), False)
+        return vals.squeeze(0) if unb else vals
+    vals, idx = MaxPool.apply(x, g, _lowest(x.dtype), True)
     if unb:
         vals = vals.squeeze(0)
-    if not return_indices:
-        return vals
     ind = _flat_index(idx, g, n)
     return vals, (ind.squeeze(0) if unb else ind)
 
