@@ -91,7 +91,7 @@ def _progress(iterable, desc, quiet):
     return tqdm(iterable, desc=desc, unit="batch", leave=True, dynamic_ncols=True)
 
 
-def plot_curves(history, path):
+def plot_curves(history, path, title="ember demo"):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -110,7 +110,7 @@ def plot_curves(history, path):
     a2.set_xlabel("epoch")
     a2.set_ylabel("test accuracy")
     a2.set_ylim(0, 1)
-    fig.suptitle("ember demo")
+    fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -171,7 +171,8 @@ def main(argv=None) -> dict:
     ckpt = os.path.join(args.out, "checkpoint.pt")
     ember.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epochs,
                 "test_accuracy": acc}, ckpt)
-    png = plot_curves(history, os.path.join(args.out, "curves.png"))
+    png = plot_curves(history, os.path.join(args.out, "curves.png"),
+                      f"ember demo: {args.dataset} on {device}")
     print(f"test accuracy: {acc:.4f} ({time.time() - t0:.1f} s)")
     print(f"wrote {ckpt}" + (f", {png}" if png else "") + f" and {tb_dir}/ "
           f"(tensorboard --logdir {tb_dir})")

@@ -12,7 +12,7 @@ import math
 import ember
 from ember.utils.data import Sampler
 
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+__all__ = ["SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler", "DistributedSampler"]
 
 
