@@ -373,3 +373,13 @@ def test_pin_memory_calls_the_backend():
     assert FakeAccelerator.pinned == 2
     assert out["x"].tolist() == [0.0, 1.0, 2.0, 3.0] and out["y"][0].tolist() == [1, 2]
     assert out["y"][1] == "name" and isinstance(out["y"], tuple)
+
+
+def test_distributed_sampler_reads_the_process_group(monkeypatch):
+    dist = ember.distributed
+    monkeypatch.setattr(dist, "is_available", lambda: True, raising=False)
+    monkeypatch.setattr(dist, "is_initialized", lambda: True, raising=False)
+    monkeypatch.setattr(dist, "get_world_size", lambda *a, **k: 3, raising=False)
+    monkeypatch.setattr(dist, "get_rank", lambda *a, **k: 2, raising=False)
+    s = DistributedSampler(range(10), shuffle=False)
+    assert (s.num_replicas, s.rank) == (3, 2) and list(s) == [2, 5, 8, 1]
