@@ -434,6 +434,10 @@ class NumpyBackend:
         if kind == "uniform":
             ft = np.float64 if nd == np.float64 else np.float32
             r = gen.random(shape, dtype=ft)
+            if nd == _F16 or nd == _BF16:
+                # keep only the target's significand bits, so rounding never reaches 1.0
+                bits = 11 if nd == _F16 else 8
+                r = np.floor(r * (1 << bits)) / (1 << bits)
             lo, hi = p.get("low", 0.0), p.get("high", 1.0)
             if lo != 0.0 or hi != 1.0:
                 r = r * (hi - lo) + lo
@@ -568,11 +572,46 @@ def _to_dlpack(self, x, stream=None, max_version=None):
     return x.__dlpack__(**kw)
 
 
+class _OneShot:
+    """The producer's capsule, taken once, so we know whether it is a legacy (unversioned) one.
+
+    NOTE [legacy capsules are writable]: DLPack < 1.0 cannot mark memory read-only, and NumPy
+    imports such capsules as read-only arrays to be safe. PyTorch (and so ember) treats them as
+    writable, as their producers intend; ``_writable_alias`` gives a writable view of the same
+    memory that keeps NumPy's array (and with it the capsule's deleter) alive.
+    """
+
+    def __init__(self, obj):
+        self.device = obj.__dlpack_device__()
+        try:
+            self.capsule = obj.__dlpack__(max_version=(1, 0))
+        except TypeError:              # a producer older than DLPack 1.0
+            self.capsule = obj.__dlpack__()
+        self.legacy = "dltensor_versioned" not in repr(self.capsule)
+
+    def __dlpack_device__(self):
+        return self.device
+
+    def __dlpack__(self, **kw):
+        cap, self.capsule = self.capsule, None
+        return cap
+
+
+def _writable_alias(a):
+    import ctypes
+    span = sum((n - 1) * s for n, s in zip(a.shape, a.strides)) + a.itemsize
+    raw = (ctypes.c_char * span).from_address(a.__array_interface__["data"][0])
+    raw._owner = a
+    return np.ndarray(a.shape, a.dtype, buffer=raw, strides=a.strides)
+
+
 def _from_dlpack(self, obj, index=None):
+    what = getattr(obj, "dtype", None)
     try:
-        a = np.from_dlpack(obj)
+        src = _OneShot(obj)
+        legacy = src.legacy
+        a = np.from_dlpack(src)
     except (BufferError, TypeError, RuntimeError) as exc:
-        what = getattr(obj, "dtype", None)
         hint = ""
         if what is not None and "bfloat16" in str(what):
             hint = ("; bfloat16 has no DLPack path into NumPy: convert on the producer's side "
@@ -587,6 +626,8 @@ def _from_dlpack(self, obj, index=None):
     if any(s < 0 for s in a.strides):
         raise BufferError(f"from_dlpack: the array has negative strides {a.strides}, which ember "
                           f"tensors cannot view; copy it first (e.g. np.ascontiguousarray(a))")
+    if legacy and not a.flags.writeable and a.size:
+        a = _writable_alias(a)         # NOTE [legacy capsules are writable]
     return _wrap_host(self, a)
 
 
