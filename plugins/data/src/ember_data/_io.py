@@ -1,4 +1,5 @@
-"""File readers: IDX (MNIST), CIFAR python pickles, CSV tables and decoded images.
+"""File readers: IDX (MNIST), CIFAR python pickles, CSV tables and decoded images. Every
+tensor made here is a cpu tensor (as PyTorch's datasets and ``ToTensor`` give).
 
 NOTE [numpy for files]: this is the only module of ember-data that imports NumPy, and only
 to parse bytes read from files (or decoded by Pillow) into arrays, which are turned into
@@ -57,7 +58,7 @@ def read_idx(path) -> "ember.Tensor":
                            f"({count * dt.itemsize} bytes of data) but the file holds "
                            f"{len(raw) - header} bytes; the file is truncated or corrupt")
     arr = np.frombuffer(raw, dtype=dt, count=count, offset=header).reshape(dims)
-    return ember.tensor(arr.astype(dt.newbyteorder("=")))
+    return ember.tensor(arr.astype(dt.newbyteorder("=")), device="cpu")
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
@@ -98,7 +99,8 @@ def cifar_images(batches) -> "ember.Tensor":
     tensor (height, width, channel, as torchvision's ``.data``)."""
     np = _np()
     rows = np.concatenate([np.asarray(b, dtype=np.uint8).reshape(-1, 3072) for b in batches])
-    return ember.tensor(np.ascontiguousarray(rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)))
+    hwc = rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return ember.tensor(np.ascontiguousarray(hwc), device="cpu")
 
 
 def read_csv_table(path, delimiter=",", header=True, comment=None):
@@ -138,19 +140,19 @@ def read_csv_table(path, delimiter=",", header=True, comment=None):
                         f"not a number; CSVDataset reads numeric tables only (encode "
                         f"categories as numbers first)") from None
         raise
-    return names, ember.tensor(values)
+    return names, ember.tensor(values, device="cpu")
 
 
 def read_numeric_csv(path) -> "ember.Tensor":
     """A headerless numeric CSV file (optionally gzip-compressed) as a float64 tensor."""
     np = _np()
     with _open(path) as f:
-        return ember.tensor(np.loadtxt(f, delimiter=",", ndmin=2))
+        return ember.tensor(np.loadtxt(f, delimiter=",", ndmin=2), device="cpu")
 
 
 def ndarray_to_tensor(arr) -> "ember.Tensor":
     """A tensor copy of a NumPy array (any layout)."""
-    return ember.tensor(_np().ascontiguousarray(arr))
+    return ember.tensor(_np().ascontiguousarray(arr), device="cpu")
 
 
 def tensor_to_pil(t, like):
@@ -165,5 +167,5 @@ def tensor_to_pil(t, like):
 def pil_to_tensor(img) -> "ember.Tensor":
     """The pixels of a PIL image as a tensor (H, W) or (H, W, C), in the image's dtype."""
     np = _np()
-    return ember.tensor(np.array(img, copy=True))
+    return ember.tensor(np.array(img, copy=True), device="cpu")
 

@@ -30,7 +30,8 @@ def _load_digits():
                 return table[:, :64].reshape(-1, 8, 8), table[:, 64].long()
     from sklearn.datasets import load_digits
     bunch = load_digits()
-    return ember.tensor(bunch.images), ember.tensor(bunch.target, dtype=ember.int64)
+    return (ember.tensor(bunch.images, device="cpu"),
+            ember.tensor(bunch.target, dtype=ember.int64, device="cpu"))
 
 
 class Digits(VisionDataset):
@@ -70,7 +71,8 @@ class Digits(VisionDataset):
         images = raw_images.to(ember.float32).unsqueeze(1) / 16.0
         n = labels.shape[0]
         n_test = int(round(n * test_fraction))
-        perm = ember.randperm(n, generator=ember.Generator().manual_seed(split_seed))
+        perm = ember.randperm(n, generator=ember.Generator().manual_seed(split_seed),
+                              device="cpu")
         idx = perm[n_test:] if train else perm[:n_test]
         self.train = train
         self.data = images[idx]

@@ -82,12 +82,12 @@ class CSVDataset(Dataset):
             feature_idx = [col(c) for c in feature_columns]
         self.feature_columns = [self.columns[j] for j in feature_idx]
         self.target_columns = [self.columns[j] for j in target_idx]
-        index = ember.tensor(feature_idx, dtype=ember.int64)
+        index = ember.tensor(feature_idx, dtype=ember.int64, device="cpu")
         self.features = table[:, index].to(dtype)
         if target_column is None:
             self.targets = None
         else:
-            t = table[:, ember.tensor(target_idx, dtype=ember.int64)]
+            t = table[:, ember.tensor(target_idx, dtype=ember.int64, device="cpu")]
             if not isinstance(target_column, (list, tuple)):
                 t = t[:, 0]
             tdt = target_dtype or dtype
