@@ -461,7 +461,10 @@ class Conv(Op):
         if b is not None:
             out2 = be.view(flat, (N, OC, L), (OC * L, L, 1), 0)
             bv = be.view(b._buffer(), (OC, 1), (b._strides()[0], 0), b._offset)
-            _, flat = be.as_buffer(be.add(out2, bv))
+            if be.aliasing:          # add in place into the fresh matmul result
+                be.setitem(out2, (slice(None),) * 3, bv, True)
+            else:
+                _, flat = be.as_buffer(be.add(out2, bv))
         shape = (N, OC) + g.out_sp
         res = be.view(flat, shape, contig_strides(shape), 0)
         need = ctx.needs_input_grad
@@ -566,9 +569,15 @@ class ConvWeightGrad(Op):
         else:
             be = x._storage._be
         N, G, K, L = cols.shape
-        _, cflat = be.as_buffer(cols)
-        colsT = be.view(cflat, (N, G, L, K), (G * K * L, K * L, 1, L), 0)
-        gw = be.sum(be.matmul(_grouped(gy, groups), colsT), (0,), False)   # (G, OCg, Cg*K)
+        gyc = gy if gy.is_contiguous() else gy.contiguous()
+        _, gbuf, _, goff = native_view(gyc)
+        OC = gy._shape[1]
+        ocg = OC // groups
+        gyT = be.view(gbuf, (N, G, L, ocg), (OC * L, ocg * L, 1, L), goff)
+        # sum_n cols_n @ gy_n^T, then transposed: OpenBLAS is faster this way round
+        gwT = be.sum(be.matmul(cols, gyT), (0,), False)                 # (G, Cg*K, OCg)
+        _, tflat = be.as_buffer(gwT)
+        gw = be.copy(be.view(tflat, (G, ocg, K), (K * ocg, 1, ocg), 0))
         _, flat = be.as_buffer(gw)
         if ctx.needs_input_grad:
             ctx.save_for_backward(x, gy)
