@@ -23,6 +23,7 @@ import math
 from typing import Any
 
 from . import _dtype as D
+from . import _xp_random, _xp_special
 from .backend import MissingPrimitive
 
 __all__ = ["ArrayAPIBackend"]
@@ -245,21 +246,29 @@ class ArrayAPIBackend:
         e = xp.exp(-xp.abs(x))
         return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
+    # special functions from standard functions only (NOTE [xp special functions])
     def erf(self, x):
-        self._missing("erf")
+        return _xp_special.erf(self.xp, x)
 
     def erfinv(self, x):
-        self._missing("erfinv")
+        return _xp_special.erfinv(self.xp, x)
 
     def lgamma(self, x):
-        self._missing("lgamma")
+        return _xp_special.lgamma(self.xp, x)
 
     def digamma(self, x):
-        self._missing("digamma")
+        return _xp_special.digamma(self.xp, x)
 
     def _b(name):
         def f(self, a, b):
-            return getattr(self.xp, name)(a, b)
+            try:
+                return getattr(self.xp, name)(a, b)
+            except TypeError:
+                if not (_is_bool(self.xp, a) and _is_bool(self.xp, b)):
+                    raise
+                # arithmetic, maximum/minimum and ordering on booleans (allowed by PyTorch,
+                # numeric-only in the standard): compute on uint8, answer in bool
+                return self._bool_binary(name, a, b)
         f.__name__ = name
         return f
 
@@ -290,6 +299,14 @@ class ArrayAPIBackend:
     left_shift = _b("bitwise_left_shift")
     right_shift = _b("bitwise_right_shift")
     del _u, _b
+
+    def _bool_binary(self, name, a, b):
+        xp = self.xp
+        u8 = xp.uint8
+        ua = xp.astype(a, u8) if hasattr(a, "dtype") else int(a)
+        ub = xp.astype(b, u8) if hasattr(b, "dtype") else int(b)
+        r = getattr(xp, name)(ua, ub)
+        return r if r.dtype == xp.bool else r != 0
 
     def fmod(self, a, b):
         xp = self.xp
@@ -338,6 +355,8 @@ class ArrayAPIBackend:
 
     def _argext(self, x, axis, keepdims, fn):
         xp = self.xp
+        if x.dtype == xp.bool:      # the standard has no argmax/argmin of booleans
+            x = xp.astype(x, xp.uint8)
         if axis is None:
             r = fn(xp.reshape(x, (-1,)), axis=0)
             return xp.reshape(r, (1,) * x.ndim) if keepdims else r
@@ -362,7 +381,8 @@ class ArrayAPIBackend:
 
     def sort(self, x, axis, descending, stable):
         xp = self.xp
-        idx = xp.argsort(x, axis=axis, descending=descending, stable=True)
+        key = xp.astype(x, xp.uint8) if x.dtype == xp.bool else x   # no bool argsort
+        idx = xp.argsort(key, axis=axis, descending=descending, stable=True)
         idx = xp.astype(idx, self.native_dtype(D.int64))
         return xp.take_along_axis(x, idx, axis=axis), idx
 
@@ -387,22 +407,341 @@ class ArrayAPIBackend:
         return tuple(xp.astype(i, self.native_dtype(D.int64)) for i in xp.nonzero(x))
 
     def getitem(self, x, key):
-        return self.xp.asarray(x[key], copy=True)
+        xp = self.xp
+        if _basic_key(key):
+            return xp.asarray(x[_full_key(key, x.shape)], copy=True)
+        pos = self._positions(x.shape, key)
+        flat = xp.take(xp.reshape(x, (-1,)), xp.reshape(pos, (-1,)))
+        return xp.reshape(flat, pos.shape)
 
     def setitem(self, x, key, value, accumulate):
-        self._missing("setitem (integer-array assignment)")
+        """In place, ``x[key] = value`` (``+=`` with repeats summed when ``accumulate``).
+        Basic keys assign directly; integer-array and mask keys (which the Array API does not
+        allow in ``__setitem__``) are lowered to flat positions, reduced functionally
+        (``_scatter_reduce_flat``) and written back with ``x[...] = result``."""
+        xp = self.xp
+        if not hasattr(value, "shape"):
+            value = self._scalar(value, x.dtype)
+        elif value.dtype != x.dtype:
+            value = xp.astype(value, x.dtype)
+        if _basic_key(key) and not accumulate:
+            x[_full_key(key, x.shape)] = value
+            return
+        pos = self._positions(x.shape, key)
+        n = math.prod(pos.shape)
+        if n == 0:
+            return
+        vals = xp.reshape(xp.broadcast_to(value, pos.shape), (-1,))
+        new = self._scatter_reduce_flat(xp.reshape(x, (-1,)), xp.reshape(pos, (-1,)), vals,
+                                        "sum" if accumulate else None)
+        x[...] = xp.reshape(new, x.shape)
 
     def scatter(self, x, index, src, axis, reduce):
-        self._missing("scatter")
+        xp = self.xp
+        shape = tuple(index.shape)
+        if math.prod(shape) == 0:
+            return xp.asarray(x, copy=True)
+        i64 = self.native_dtype(D.int64)
+        cs = _c_strides(x.shape)
+        ndim = len(shape)
+        pos = None
+        for k in range(ndim):
+            if k == axis:
+                c = xp.astype(index, i64)
+                c = xp.where(c < 0, c + x.shape[k], c)
+            else:
+                c = xp.reshape(xp.arange(shape[k], dtype=i64),
+                               tuple(shape[k] if j == k else 1 for j in range(ndim)))
+            c = c * cs[k]
+            pos = c if pos is None else pos + c
+        pos = xp.broadcast_to(pos, shape)
+        if hasattr(src, "shape") and src.ndim == len(shape):
+            if tuple(src.shape) != shape:
+                src = src[tuple(slice(0, m) for m in shape)]
+            if src.dtype != x.dtype:
+                src = xp.astype(src, x.dtype)
+            vals = xp.reshape(src, (-1,))
+        else:   # a Python number or a 0-d array: the same value everywhere
+            v = src if hasattr(src, "shape") else self._scalar(src, x.dtype)
+            vals = xp.broadcast_to(xp.astype(v, x.dtype), (math.prod(shape),))
+        out = self._scatter_reduce_flat(xp.reshape(x, (-1,)), xp.reshape(pos, (-1,)), vals,
+                                        reduce)
+        return xp.reshape(out, x.shape)
 
-    # -- random --------------------------------------------------------------------------
+    # NOTE [flat scatter]: the Array API has no integer-array assignment. Every scatter is
+    # lowered to 1-D: target positions ``idx`` into a flat buffer and values ``vals``. A
+    # stable sort groups equal targets; a segmented inclusive scan (log2(n) shifted
+    # ``where`` steps) combines each group; ``searchsorted`` then finds, for every buffer
+    # position, the last element of its group (or none). All O((size + n) log n), standard
+    # functions only.
+    def _scatter_reduce_flat(self, buffer, idx, vals, reduce):
+        """``buffer`` (1-D) with ``vals`` combined in at positions ``idx``: ``reduce`` None
+        (assign; with repeats the last one wins), ``"sum"``, ``"prod"``, ``"amax"``,
+        ``"amin"``. A new array."""
+        xp = self.xp
+        if reduce not in (None, "sum", "prod", "amax", "amin"):
+            raise ValueError(f"scatter: unknown reduce {reduce!r}")
+        size = buffer.shape[0]
+        n = idx.shape[0]
+        if n == 0 or size == 0:
+            return xp.asarray(buffer, copy=True)
+        order = xp.argsort(idx, stable=True)
+        sidx = xp.take(idx, order)
+        svals = xp.take(vals, order)
+        if reduce is not None:
+            svals = self._segment_scan(sidx, svals, reduce)
+        pos = xp.arange(size, dtype=idx.dtype)
+        j = xp.searchsorted(sidx, pos, side="right") - 1
+        jc = xp.clip(j, 0, n - 1)
+        hit = (j >= 0) & (xp.take(sidx, jc) == pos)
+        got = xp.take(svals, jc)
+        if reduce is None:
+            return xp.where(hit, got, buffer)
+        return xp.where(hit, self._combine(reduce, buffer, got), buffer)
+
+    def _combine(self, reduce, a, b):
+        xp = self.xp
+        if reduce == "sum":
+            return xp.logical_or(a, b) if a.dtype == xp.bool else a + b
+        if reduce == "prod":
+            return xp.logical_and(a, b) if a.dtype == xp.bool else a * b
+        if reduce == "amax":
+            return xp.maximum(a, b) if a.dtype != xp.bool else xp.logical_or(a, b)
+        return xp.minimum(a, b) if a.dtype != xp.bool else xp.logical_and(a, b)
+
+    def _segment_scan(self, keys, vals, reduce):
+        """Inclusive scan of ``vals`` within runs of equal (sorted) ``keys``."""
+        xp = self.xp
+        n = vals.shape[0]
+        k = 1
+        while k < n:
+            same = keys[k:] == keys[:-k]
+            moved = self._combine(reduce, vals[k:], vals[:-k])
+            vals = xp.concat([vals[:k], xp.where(same, moved, vals[k:])])
+            k *= 2
+        return vals
+
+    def _positions(self, shape, key):
+        """The flat C-order positions that a NumPy-style ``key`` selects from an array of
+        ``shape``, as an int64 array of the result's shape (NumPy's rules: integer and mask
+        arrays broadcast together; their dimensions go where the first of them stood when
+        they are adjacent, else first)."""
+        xp = self.xp
+        i64 = self.native_dtype(D.int64)
+        items = _expand_key(key, len(shape), self._is_mask)
+        # masks become one integer array per dimension they cover
+        flat_items = []
+        for kind, v in items:
+            if kind == "bool":
+                flat_items.append(("adv0", v))
+            elif kind == "array" and v.dtype == xp.bool:
+                if v.ndim == 0:
+                    flat_items.append(("adv0", bool(v)))
+                else:
+                    for a in xp.nonzero(v):
+                        flat_items.append(("array", a))
+            else:
+                flat_items.append((kind, v))
+        has_adv = any(k in ("array", "adv0") for k, _ in flat_items)
+        # which items are advanced (ints count too once any array is present), and the
+        # source dimension of each item
+        adv_pos, dim, src = [], 0, []
+        for i, (kind, v) in enumerate(flat_items):
+            if kind in ("array", "adv0") or (kind == "int" and has_adv):
+                adv_pos.append(i)
+            src.append(dim if kind in ("array", "int", "slice") else None)
+            if kind in ("array", "int", "slice"):
+                dim += 1
+        adjacent = bool(adv_pos) and adv_pos == list(range(adv_pos[0], adv_pos[-1] + 1))
+        bshape = _broadcast([tuple(v.shape) if k == "array" else
+                             ((1,) if v else (0,)) if k == "adv0" else ()
+                             for i, (k, v) in enumerate(flat_items) if i in adv_pos])
+        # output layout: a list of ("basic", item index, length) and one ("adv",) block
+        layout = []
+        placed = False
+        for i, (kind, v) in enumerate(flat_items):
+            if i in adv_pos:
+                if not placed and adjacent:
+                    layout.append(("adv",))
+                    placed = True
+                continue
+            if kind == "slice":
+                layout.append(("basic", i, len(range(*v.indices(shape[src[i]])))))
+            elif kind == "new":
+                layout.append(("basic", i, 1))
+        if adv_pos and not adjacent:
+            layout.insert(0, ("adv",))
+        out_shape = []
+        where = {}
+        for entry in layout:
+            if entry[0] == "adv":
+                where["adv"] = len(out_shape)
+                out_shape.extend(bshape)
+            else:
+                where[entry[1]] = len(out_shape)
+                out_shape.append(entry[2])
+        out_shape = tuple(out_shape)
+        nd = len(out_shape)
+        cs = _c_strides(shape)
+        pos = xp.zeros((), dtype=i64)
+        for i, (kind, v) in enumerate(flat_items):
+            d = src[i]
+            if d is None:
+                continue
+            if i in adv_pos:
+                a = xp.asarray(v, dtype=i64) if kind == "int" else xp.astype(v, i64)
+                a = xp.where(a < 0, a + shape[d], a)
+                a = xp.broadcast_to(a, bshape)
+                at = where["adv"]
+                c = xp.reshape(a, (1,) * at + bshape + (1,) * (nd - at - len(bshape)))
+            elif kind == "int":
+                c = xp.asarray(v % shape[d] if shape[d] else v, dtype=i64)
+            else:
+                start, stop, step = v.indices(shape[d])
+                r = xp.arange(start, stop, step, dtype=i64)
+                at = where[i]
+                c = xp.reshape(r, tuple(r.shape[0] if j == at else 1 for j in range(nd)))
+            pos = pos + c * cs[d]
+        return xp.broadcast_to(pos, out_shape)
+
+    def _is_mask(self, k):
+        return _is_array(k) and k.dtype == self.xp.bool
+
+    def _scalar(self, value, native):
+        """A 0-d array of dtype ``native`` holding the Python number ``value``."""
+        xp = self.xp
+        if native == xp.bool:
+            value = bool(value)
+        elif xp.isdtype(native, "integral"):
+            value = int(value)
+        elif xp.isdtype(native, "real floating"):
+            value = float(value.real if isinstance(value, complex) else value)
+        else:
+            value = complex(value)
+        return xp.asarray(value, dtype=native)
+
+    # -- random (NOTE [xp random]: a counter-based SplitMix64 stream on uint64) -----------
     def new_generator(self, seed, index=None):
-        self._missing("new_generator")
+        return _xp_random.XpGenerator(seed, index)
 
     def default_generator(self, index=None):
-        self._missing("default_generator")
+        gens = self.__dict__.setdefault("_default_gens", {})
+        g = gens.get(index)
+        if g is None:
+            g = gens[index] = _xp_random.XpGenerator(0, index)
+        return g
+
+    def generator_seed(self, gen, seed):
+        _xp_random.seed_generator(gen, seed)
+
+    def generator_get_state(self, gen):
+        return _xp_random.get_state(gen)
+
+    def generator_set_state(self, gen, state):
+        _xp_random.set_state(gen, state)
+
+    def random(self, gen, kind, shape, d, index=None, **params):
+        return _xp_random.draw(self.xp, gen, kind, tuple(shape), self.native_dtype(d),
+                               **params)
 
 
 def _dt(a, b):
     return a.dtype if hasattr(a, "dtype") else b.dtype
+
+
+def _is_bool(xp, v):
+    return isinstance(v, bool) or (hasattr(v, "dtype") and v.dtype == xp.bool)
+
+
+def _c_strides(shape):
+    out, s = [], 1
+    for n in reversed(shape):
+        out.append(s)
+        s *= n
+    return tuple(reversed(out))
+
+
+def _broadcast(shapes):
+    nd = max((len(s) for s in shapes), default=0)
+    out = [1] * nd
+    for s in shapes:
+        for i, n in enumerate(s):
+            j = nd - len(s) + i
+            if n != 1:
+                if out[j] not in (1, n):
+                    raise IndexError(f"shape mismatch: indexing arrays could not be broadcast "
+                                     f"together with shapes {[list(x) for x in shapes]}")
+                out[j] = n
+    return tuple(out)
+
+
+def _is_array(k):
+    return hasattr(k, "shape") and hasattr(k, "dtype")
+
+
+def _basic_key(key):
+    """True when ``key`` has only slices, ints, None and Ellipsis."""
+    return all(k is None or k is Ellipsis or isinstance(k, (slice, int)) and not
+               isinstance(k, bool) for k in key)
+
+
+def _full_key(key, shape):
+    """A basic key in the form the strict Array API accepts: every axis named (an Ellipsis
+    appended when the key has none) and slice bounds clipped to the axis."""
+    key = tuple(key)
+    if not any(k is Ellipsis for k in key):
+        key = key + (Ellipsis,)
+    out, dim = [], 0
+    n_named = sum(1 for k in key if k is not None and k is not Ellipsis)
+    for k in key:
+        if k is Ellipsis:
+            dim += len(shape) - n_named
+        elif isinstance(k, slice):
+            start, stop, step = k.indices(shape[dim])
+            if step < 0 and stop < 0:
+                stop = None
+            k = slice(start, stop, step)
+            dim += 1
+        elif k is not None:
+            dim += 1
+        out.append(k)
+    return tuple(out)
+
+
+def _expand_key(key, ndim, is_mask):
+    """``key`` as a list of ("int" | "slice" | "array" | "new", value) covering every axis:
+    the Ellipsis expanded, trailing axes filled with full slices."""
+    key = tuple(k if not isinstance(k, bool) else _PyBool(k) for k in key)
+    used = sum(k.ndim if is_mask(k) else 0 if (k is None or k is Ellipsis or
+                                                 isinstance(k, _PyBool)) else 1 for k in key)
+    out = []
+    seen_ellipsis = False
+    for k in key:
+        if k is Ellipsis:
+            if seen_ellipsis:
+                raise IndexError("an index can only have a single ellipsis ('...')")
+            seen_ellipsis = True
+            out.extend(("slice", slice(None)) for _ in range(ndim - used))
+        elif k is None:
+            out.append(("new", None))
+        elif isinstance(k, slice):
+            out.append(("slice", k))
+        elif _is_array(k):
+            out.append(("array", k))
+        elif isinstance(k, _PyBool):
+            out.append(("bool", k.value))
+        else:
+            out.append(("int", int(k)))
+    if not seen_ellipsis:
+        out.extend(("slice", slice(None)) for _ in range(ndim - used))
+    return out
+
+
+class _PyBool:
+    """A Python bool used as an index (adds an axis of length 1 or 0, as in NumPy)."""
+
+    ndim = 0
+
+    def __init__(self, value):
+        self.value = value
 

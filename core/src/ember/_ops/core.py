@@ -147,7 +147,12 @@ class ToDevice(Op):
     def forward(ctx, x, be, dev):
         ctx.src = x._storage.device
         sb = x._storage._be
-        native = _transfer(sb, x._data, be, dev, x._dtype)
+        if sb is be and ctx.src != dev:
+            # another index of the same device type (cuda:0 -> cuda:1): through the host,
+            # so the backend allocates on the target index (copy() would stay on the source)
+            native = be.asarray(sb.to_host(x._data), x._dtype, dev.index)
+        else:
+            native = _transfer(sb, x._data, be, dev, x._dtype)
         return _from_native(native, be, dev, x._dtype)
 
     @staticmethod
@@ -329,7 +334,10 @@ class _ScatterGeom(Op):
         out = zeros(shape, dtype=src._dtype, device=src.device)
         sh, st, off = geo
         buf = out._buffer()
-        out._storage._be.write(buf, sh, st, off, src._data)
+        nb = out._storage._be.write(buf, sh, st, off, src._data)
+        if nb is not buf:   # a functional backend returns a new buffer (aliasing = False)
+            out._storage._buf = nb
+            out._storage._refresh_views()
         return out
 
     @staticmethod

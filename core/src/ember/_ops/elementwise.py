@@ -491,6 +491,22 @@ _BINARY_INFO = {
 
 
 def _binary(fn, a, b, op, policy):
+    try:
+        return _binary_unchecked(fn, a, b, op, policy)
+    except ValueError:
+        _raise_if_not_broadcastable(op, a, b)
+        raise
+
+
+def _raise_if_not_broadcastable(op, a, b):
+    """Backends report shapes that do not broadcast in their own words (NumPy: ValueError);
+    PyTorch raises RuntimeError naming both sizes. Checked only once a kernel failed."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        from .core import _bshape
+        _bshape(op, a._shape, b._shape)
+
+
+def _binary_unchecked(fn, a, b, op, policy):
     # fast path: same dtype and device (or a weak scalar), no graph to record
     prim = _FAST.get(fn)
     if prim is not None and a.__class__ is Tensor:
@@ -712,6 +728,13 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
 
 def _make_pred(name, prim, policy):
     def op(input, other, *, out=None):
+        try:
+            return op_unchecked(input, other, out=out)
+        except ValueError:
+            _raise_if_not_broadcastable(name, input, other)
+            raise
+
+    def op_unchecked(input, other, *, out=None):
         if policy == "compare" and (isinstance(input, Tensor) and input._dtype.is_complex or
                                     isinstance(other, Tensor) and other._dtype.is_complex) \
                 and name in ("lt", "le", "gt", "ge"):
