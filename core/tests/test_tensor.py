@@ -267,3 +267,21 @@ def test_storage_api():
     assert x.storage().tolist() == [0, 1, 2, 3, 4, 5]
     y = x.as_strided((2, 2), (1, 2), 1)
     assert y.tolist() == [[1, 3], [2, 4]]
+
+
+def test_isclose_allclose_equal_nan_to_num_match_torch():
+    a = [1.0, float("nan"), float("inf"), -float("inf"), 2.0, 1e-9]
+    b = [1.0 + 1e-7, float("nan"), float("inf"), float("inf"), 2.1, 0.0]
+    for en in (False, True):
+        assert (ember.isclose(ember.tensor(a), ember.tensor(b), equal_nan=en).tolist() ==
+                torch.isclose(torch.tensor(a), torch.tensor(b), equal_nan=en).tolist())
+    assert ember.allclose(ember.ones(3), ember.ones(3) + 1e-9)
+    assert not ember.allclose(ember.ones(3), ember.zeros(3))
+    assert ember.equal(ember.arange(3), ember.arange(3))
+    assert not ember.equal(ember.arange(3), ember.arange(4))
+    e = ember.nan_to_num(ember.tensor(a), nan=7.0)
+    t = torch.nan_to_num(torch.tensor(a), nan=7.0)
+    assert e.tolist() == t.tolist()
+    x = ember.tensor(a)
+    x.nan_to_num_(posinf=1.0, neginf=-1.0)
+    assert x.tolist()[1:4] == [0.0, 1.0, -1.0]

@@ -16,7 +16,7 @@ from ._tensor import Tensor, _backend_for, _from_native, _backends
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
            "set_rng_state", "default_generator", "rand", "randn", "randint", "randperm",
            "normal", "rand_like", "randn_like", "randint_like", "bernoulli", "multinomial",
-           "fork_rng"]
+           "fork_rng", "get_all_rng_states", "set_all_rng_states"]
 
 _initial = [0]
 
@@ -117,6 +117,25 @@ def get_rng_state() -> Tensor:
 def set_rng_state(new_state: Tensor) -> None:
     """Restore a state from ``get_rng_state``."""
     default_generator("cpu").set_state(new_state)
+
+
+def get_all_rng_states() -> dict:
+    """The default generator state of every device in use: ``{"cpu": state, "cuda:0": ...}``
+    (uint8 tensors). Save it in a checkpoint for an exact resume."""
+    _backend_for("cpu")
+    out = {}
+    for be in list(_backends.values()):
+        idxs = [None] if be.default_index() is None else list(range(be.device_count()))
+        for i in idxs:
+            name = be.name if i is None else f"{be.name}:{i}"
+            out[name] = default_generator(name).get_state()
+    return out
+
+
+def set_all_rng_states(states: dict) -> None:
+    """Restore states from ``get_all_rng_states`` (devices not present are an error)."""
+    for name, st in states.items():
+        default_generator(name).set_state(st)
 
 
 class fork_rng:

@@ -147,3 +147,7 @@ CASES.extend([
     OpCase("log_softmax", "log_softmax", (T((3, 4)), -1)),
     OpCase("log_softmax/3d", "log_softmax", (T((2, 3, 4)), 1)),
 ])
+CASES.extend([
+    OpCase("isclose", "isclose", (T(S), T(S)), {"rtol": 0.5, "atol": 0.1}, grad=False),
+    OpCase("nan_to_num", "nan_to_num", (T(S),), {"nan": 1.0}),
+])
