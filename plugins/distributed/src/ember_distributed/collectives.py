@@ -19,7 +19,8 @@ from .reduce_op import ReduceOp, _check_op
 from .work import Work
 
 __all__ = ["all_reduce", "broadcast", "reduce", "all_gather", "all_gather_into_tensor",
-           "reduce_scatter", "reduce_scatter_tensor", "gather", "scatter", "all_to_all_single",
+           "all_gather_single", "reduce_scatter", "reduce_scatter_tensor",
+           "reduce_scatter_single", "gather", "scatter", "all_to_all_single",
            "all_to_all", "barrier", "send", "recv", "isend", "irecv"]
 
 _R = ReduceOp.RedOpType
@@ -229,6 +230,10 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group: ProcessGroup | 
     return _finish(work, async_op)
 
 
+#: PyTorch 2.13's name for ``reduce_scatter_tensor``
+reduce_scatter_single = reduce_scatter_tensor
+
+
 # -- data movement ----------------------------------------------------------------------------
 
 def broadcast(tensor, src: int | None = None, group: ProcessGroup | None = None,
@@ -309,6 +314,10 @@ def all_gather_into_tensor(output_tensor, input_tensor, group: ProcessGroup | No
     work = pg._transport(output_tensor.device).allgather(output_tensor, src,
                                                          [input_tensor.numel()] * n)
     return _finish(work, async_op)
+
+
+#: PyTorch 2.13's name for ``all_gather_into_tensor``
+all_gather_single = all_gather_into_tensor
 
 
 def gather(tensor, gather_list=None, dst: int | None = None, group: ProcessGroup | None = None,

@@ -372,7 +372,8 @@ class DistributedDataParallel(Module):
         all_gather_object(everyone, mine, group=self.process_group)
         for r, theirs in enumerate(everyone):
             if theirs != everyone[0]:
-                diff = next(((a, b) for a, b in zip(everyone[0], theirs) if a != b),
+                diff = next(((a, b) for a, b in zip(everyone[0], theirs, strict=False)
+                             if a != b),
                             (f"{len(everyone[0])} parameters", f"{len(theirs)} parameters"))
                 raise RuntimeError(
                     f"DistributedDataParallel: every process must build the same model, but "
@@ -421,7 +422,7 @@ class DistributedDataParallel(Module):
 
             >>> with ddp.no_sync():                                 # doctest: +SKIP
             ...     ddp(x1).sum().backward()                        # no communication
-            >>> ddp(x2).sum().backward()      # averages the gradients of x1 and x2   # doctest: +SKIP
+            >>> ddp(x2).sum().backward()    # averages x1's and x2's gradients  # doctest: +SKIP
         """
         old = self.require_backward_grad_sync
         self.require_backward_grad_sync = False

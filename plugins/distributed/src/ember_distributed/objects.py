@@ -100,7 +100,8 @@ def scatter_object_list(scatter_object_output_list: list, scatter_object_input_l
     Example::
 
         >>> out = [None]                                            # doctest: +SKIP
-        >>> dist.scatter_object_list(out, ["a", "b"] if rank == 0 else None, src=0)  # doctest: +SKIP
+        >>> objs = ["a", "b"] if rank == 0 else None                # doctest: +SKIP
+        >>> dist.scatter_object_list(out, objs, src=0)              # doctest: +SKIP
     """
     if not isinstance(scatter_object_output_list, list) or not scatter_object_output_list:
         raise ValueError("Expected argument scatter_object_output_list to be a list of size at "
