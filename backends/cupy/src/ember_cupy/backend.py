@@ -459,3 +459,11 @@ class CupyBackend(ArrayAPIBackend):
     def fft(self, name, *args, **kw):
         from . import _linalg
         return _linalg.fft(self.cp, name, *args, **kw)
+
+
+def _adam_step(self, *args, **kwargs):
+    from .kernels import adam_step
+    return adam_step(self.cp, *args, **kwargs)
+
+
+CupyBackend.adam_step = _adam_step
