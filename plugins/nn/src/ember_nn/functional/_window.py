@@ -143,18 +143,28 @@ def _win_native(be, buf, nc, strides, offset, g, perm):
     return be.view(buf, tuple(shape[p] for p in perm), tuple(st[p] for p in perm), offset)
 
 
-def pad_native(x, g, value):
+def pad_native(x, g, value, scratch=None):
     """``x`` (N, C, *S) padded per ``g`` with ``value``: (be, flat buffer, strides, offset)
-    of an ``(N, C, *Sp)`` layout. Without padding the input's own storage is used (no copy)."""
+    of an ``(N, C, *Sp)`` layout. Without padding the input's own storage is used (no copy).
+    With ``scratch`` (a list) a reusable buffer is used and its key appended to the list
+    (NOTE [scratch buffers]): the caller hands it back with ``_scratch_give``."""
     be, buf, strides, off = native_view(x)
     if not g.has_pad:
         return be, buf, strides, off
     full = x._shape[:2] + g.padded
     pst = contig_strides(full)
     src = be.view(buf, x._shape, strides, off)
-    out = be.full((_prod(full),), value, x._dtype, x._storage.device.index)
+    size = _prod(full)
+    if scratch is None:
+        out = be.full((size,), value, x._dtype, x._storage.device.index)
+    else:
+        key, out = _scratch_take(be, x._dtype, x._storage.device.index, size)
+        out = be.write(out, (size,), (1,), 0, value)
+        scratch.append((key, out))
     ioff = sum(a * s for a, s in zip(g.plo, pst[2:]))
     out = be.write(out, x._shape, pst, ioff, src)
+    if scratch is not None:
+        scratch[-1] = (scratch[-1][0], out)
     return be, out, pst, 0
 
 
@@ -410,16 +420,63 @@ class MaxLast(Op):
 
 # -- convolution ------------------------------------------------------------------------------
 
+# NOTE [scratch buffers]: the convolution matrix (im2col) is the largest temporary of a
+# convolution and has the same shape every step of a training loop. Fresh multi-megabyte
+# allocations are costly (the OS maps and zeroes new pages on first touch), so the buffer is
+# handed back after its last use (the weight gradient, or the forward when no weight
+# gradient is needed) and reused by the next convolution of the same shape. At most one
+# buffer per (backend, device, dtype, size) is kept, and at most _SCRATCH_KEYS sizes.
+_SCRATCH = {}
+_SCRATCH_KEYS = 16
+
+
+def _scratch_take(be, dtype, index, size):
+    key = (id(be), index, dtype, size)
+    buf = _SCRATCH.pop(key, None)
+    if buf is None:
+        buf = be.empty((size,), dtype, index)
+    return key, buf
+
+
+def _scratch_give(key, buf):
+    if key in _SCRATCH:
+        return
+    if len(_SCRATCH) >= _SCRATCH_KEYS:
+        _SCRATCH.pop(next(iter(_SCRATCH)))
+    _SCRATCH[key] = buf
+
+
+class _Cols:
+    """An im2col matrix: the native (N, G, Cg*K, L) view and its scratch buffer."""
+
+    __slots__ = ("mat", "key", "buf")
+
+    def __init__(self, mat, key, buf):
+        self.mat, self.key, self.buf = mat, key, buf
+
+    def release(self):
+        if self.buf is not None:
+            _scratch_give(self.key, self.buf)
+            self.buf = self.mat = None
+
+
 def _im2col(x, g, groups):
-    """The convolution matrix of ``x`` (N, C, *S): a C-contiguous native of shape
-    (N, G, Cg*K, L), and its backend."""
-    be, buf, st, off = pad_native(x, g, 0)
+    """The convolution matrix of ``x`` (N, C, *S): a ``_Cols`` holding a C-contiguous
+    native of shape (N, G, Cg*K, L) (NOTE [scratch buffers]), and the backend."""
+    padbuf = []
+    be, buf, st, off = pad_native(x, g, 0, padbuf)
     N, C = x._shape[:2]
-    view = _win_native(be, buf, (N, C), st, off, g, _canon_perm("unfold", g.n))
-    cols = be.copy(view)
-    _, flat = be.as_buffer(cols)
+    perm = _canon_perm("unfold", g.n)
+    view = _win_native(be, buf, (N, C), st, off, g, perm)
     shape = (N, groups, C // groups * _prod(g.k), _prod(g.out_sp))
-    return be.view(flat, shape, contig_strides(shape), 0), be
+    size = _prod(shape)
+    key, flat = _scratch_take(be, x._dtype, x._storage.device.index, size)
+    vshape = (N, C) + g.k + g.out_sp
+    flat = be.write(flat, vshape, contig_strides(vshape), 0, view)
+    del view, buf
+    for k, b in padbuf:
+        _scratch_give(k, b)
+    return _Cols(be.view(flat, shape, contig_strides(shape), 0), key, flat), be
 
 
 def _mat(t, groups, order):
@@ -454,7 +511,7 @@ class Conv(Op):
     @staticmethod
     def forward(ctx, x, w, b, g, groups):
         cols, be = _im2col(x, g, groups)                          # (N, G, Cg*K, L)
-        out = be.matmul(_mat(w, groups, "w"), cols)                # (N, G, OCg, L)
+        out = be.matmul(_mat(w, groups, "w"), cols.mat)            # (N, G, OCg, L)
         N, OC = x._shape[0], w._shape[0]
         L = _prod(g.out_sp)
         _, flat = be.as_buffer(out)
@@ -471,8 +528,11 @@ class Conv(Op):
         if need:
             ctx.save_for_backward(x, w)
             ctx.g, ctx.groups = g, groups
-            ctx.cols = cols if need[1] else None
             ctx.has_b = b is not None
+            if need[1]:
+                ctx.cols = cols
+                return res
+        cols.release()
         return res
 
     @staticmethod
@@ -507,11 +567,14 @@ def _input_grad_wide(be, gy, w, g, groups, nc, dtype, index):
     spst = contig_strides(sp)
     ebe, gbuf, gst, goff = native_view(gy)
     src = be.view(gbuf, gy._shape, gst, goff)
-    gcm = be.full((OC * N * lp,), 0, dtype, index)
+    key, gcm = _scratch_take(be, dtype, index, OC * N * lp)
+    gcm = be.write(gcm, (OC * N * lp,), (1,), 0, 0)
     gcm = be.write(gcm, gy._shape, (lp, N * lp) + spst, 0, src)
     ocg = OC // groups
     gm = be.view(gcm, (groups, ocg, N * lp), (ocg * N * lp, N * lp, 1), 0)
     cg = be.matmul(_mat(w, groups, "wT"), gm)                    # (G, Cg*K, N*Lp)
+    del gm
+    _scratch_give(key, gcm)
     _, cflat = be.as_buffer(cg)
     kk_n = _prod(g.k)
     margin = sum((k - 1) * d * s for k, d, s in zip(g.k, g.d, spst))
@@ -564,18 +627,19 @@ class ConvWeightGrad(Op):
 
     @staticmethod
     def forward(ctx, x, gy, g, groups, wshape, cols=None):
-        if cols is None:
+        if cols is None or cols.mat is None:
             cols, be = _im2col(x, g, groups)
         else:
             be = x._storage._be
-        N, G, K, L = cols.shape
+        N, G, K, L = cols.mat.shape
         gyc = gy if gy.is_contiguous() else gy.contiguous()
         _, gbuf, _, goff = native_view(gyc)
         OC = gy._shape[1]
         ocg = OC // groups
         gyT = be.view(gbuf, (N, G, L, ocg), (OC * L, ocg * L, 1, L), goff)
         # sum_n cols_n @ gy_n^T, then transposed: OpenBLAS is faster this way round
-        gwT = be.sum(be.matmul(cols, gyT), (0,), False)                 # (G, Cg*K, OCg)
+        gwT = be.sum(be.matmul(cols.mat, gyT), (0,), False)             # (G, Cg*K, OCg)
+        cols.release()
         _, tflat = be.as_buffer(gwT)
         gw = be.copy(be.view(tflat, (G, ocg, K), (K * ocg, 1, ocg), 0))
         _, flat = be.as_buffer(gw)
