@@ -106,6 +106,24 @@ def test_bootstrap_exports_torch_launcher_variables():
     assert env["RANK"] == "0" and env["WORLD_SIZE"] == "2"
 
 
+def test_get_node_local_rank(monkeypatch):
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    assert dist.get_node_local_rank(fallback_rank=3) == 3
+    with pytest.raises(RuntimeError, match="LOCAL_RANK"):
+        dist.get_node_local_rank()
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert dist.get_node_local_rank(fallback_rank=3) == 1
+
+
+def test_p2p_op_checks():
+    with pytest.raises(ValueError, match="isend"):
+        dist.P2POp(dist.all_reduce, ember.ones(1), peer=0)
+    with pytest.raises(ValueError, match="peer"):
+        dist.P2POp(dist.isend, ember.ones(1))
+    with pytest.raises(ValueError, match="P2POp"):
+        dist.batch_isend_irecv([])
+
+
 def test_work_timeout_type():
     from ember_distributed.work import Work
 

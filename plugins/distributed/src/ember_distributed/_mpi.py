@@ -16,7 +16,7 @@ import ember
 from mpi4py import MPI
 
 from .reduce_op import ReduceOp
-from .work import Work
+from .work import Work, _mark_written
 
 __all__ = ["MPITransport"]
 
@@ -25,12 +25,6 @@ _MPI_OPS = {_R.SUM: MPI.SUM, _R.AVG: MPI.SUM, _R.PRODUCT: MPI.PROD, _R.MIN: MPI.
             _R.MAX: MPI.MAX, _R.BAND: MPI.BAND, _R.BOR: MPI.BOR, _R.BXOR: MPI.BXOR}
 _STAGE = {ember.float16: ember.float32, ember.bfloat16: ember.float32, ember.bool: ember.uint8}
 _buffer = getattr(MPI, "buffer", None) or MPI.memory      # mpi4py 4 / mpi4py 3
-
-
-def _mark_written(t) -> None:
-    """Record an in-place write into ``t``'s storage made outside ember's ops (by MPI)."""
-    st = t._storage
-    st._version += 1
 
 
 class _Host:

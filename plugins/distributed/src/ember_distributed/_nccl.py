@@ -20,9 +20,8 @@ import importlib
 
 import ember
 
-from ._mpi import _mark_written
 from .reduce_op import ReduceOp
-from .work import Work
+from .work import Work, _mark_written
 
 __all__ = ["NCCLTransport", "nccl_available"]
 

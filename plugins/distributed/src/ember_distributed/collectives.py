@@ -21,7 +21,8 @@ from .work import Work
 __all__ = ["all_reduce", "broadcast", "reduce", "all_gather", "all_gather_into_tensor",
            "all_gather_single", "reduce_scatter", "reduce_scatter_tensor",
            "reduce_scatter_single", "gather", "scatter", "all_to_all_single",
-           "all_to_all", "barrier", "send", "recv", "isend", "irecv"]
+           "all_to_all", "barrier", "send", "recv", "isend", "irecv", "P2POp",
+           "batch_isend_irecv"]
 
 _R = ReduceOp.RedOpType
 
@@ -555,3 +556,52 @@ def recv(tensor, src: int | None = None, group: ProcessGroup | None = None, tag:
     work.wait()
     pg = _resolve(group)
     return pg._ranks[work._source]
+
+
+class P2POp:
+    """One point-to-point operation for :func:`batch_isend_irecv`: ``op`` is ``isend`` or
+    ``irecv``, ``peer`` a global rank (or ``group_peer`` a group rank).
+
+    Example::
+
+        >>> ops = [dist.P2POp(dist.isend, t_out, peer=1), dist.P2POp(dist.irecv, t_in, peer=1)]
+        >>> for w in dist.batch_isend_irecv(ops): w.wait()          # doctest: +SKIP
+    """
+
+    def __init__(self, op, tensor, peer: int | None = None, group: ProcessGroup | None = None,
+                 tag: int = 0, group_peer: int | None = None) -> None:
+        if op not in (isend, irecv):
+            raise ValueError("Invalid ``op``. Expected ``op`` to be of type "
+                             "``ember.distributed.isend`` or ``ember.distributed.irecv``.")
+        _tensor(tensor, "tensor", "P2POp")
+        if peer is None and group_peer is None:
+            raise ValueError("P2POp: specify peer (a global rank) or group_peer")
+        self.op, self.tensor, self.peer, self.group = op, tensor, peer, group
+        self.tag, self.group_peer = tag, group_peer
+
+    def __repr__(self) -> str:
+        return (f"P2POp({self.op.__name__}, peer={self.peer}, shape={list(self.tensor.shape)},"
+                f" tag={self.tag})")
+
+
+def batch_isend_irecv(p2p_op_list) -> list[Work]:
+    """Start every operation of ``p2p_op_list`` (a list of :class:`P2POp`) and return their
+    :class:`Work` handles, in order. The operations proceed together, so sends and receives
+    between the same processes cannot block each other.
+
+    Example::
+
+        >>> works = dist.batch_isend_irecv(ops)                     # doctest: +SKIP
+    """
+    ops = list(p2p_op_list)
+    if not ops or not all(isinstance(o, P2POp) for o in ops):
+        raise ValueError("batch_isend_irecv: expected a non-empty list of P2POp")
+    works = []
+    for o in ops:
+        if o.op is isend:
+            w = isend(o.tensor, o.peer, o.group, o.tag, o.group_peer)
+        else:
+            w = irecv(o.tensor, o.peer, o.group, o.tag, o.group_peer)
+        if w is not None:
+            works.append(w)
+    return works

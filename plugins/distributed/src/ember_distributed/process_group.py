@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime
 import importlib.util
+import os
 from typing import Any, Iterable
 
 __all__ = ["Backend", "ProcessGroup", "GroupMember", "group", "init_process_group",
            "destroy_process_group", "is_initialized", "is_available", "is_mpi_available",
            "is_nccl_available", "is_torchelastic_launched", "get_rank", "get_world_size",
            "get_backend", "new_group", "get_process_group_ranks", "get_global_rank",
-           "get_group_rank", "default_pg_timeout"]
+           "get_group_rank", "get_node_local_rank", "default_pg_timeout"]
 
 #: the timeout of a group when ``init_process_group``/``new_group`` get none
 default_pg_timeout = datetime.timedelta(minutes=30)
@@ -330,6 +331,24 @@ def get_group_rank(group: ProcessGroup | None, global_rank: int) -> int:
     if global_rank not in ranks:
         raise ValueError(f"Global rank {global_rank} is not part of group {ranks}")
     return ranks.index(global_rank)
+
+
+def get_node_local_rank(fallback_rank: int | None = None) -> int:
+    """This process's rank among the processes of its machine: ``LOCAL_RANK`` (set by
+    ``ember.distributed.run``), else ``fallback_rank``; an error when neither is there.
+
+    Example::
+
+        >>> dist.get_node_local_rank(fallback_rank=0)               # doctest: +SKIP
+        1
+    """
+    if "LOCAL_RANK" in os.environ:
+        return int(os.environ["LOCAL_RANK"])
+    if fallback_rank is not None:
+        return int(fallback_rank)
+    raise RuntimeError("LOCAL_RANK is not in the environment: start the processes with "
+                       "python -m ember.distributed.run, or pass fallback_rank to "
+                       "get_node_local_rank")
 
 
 def destroy_process_group(group: ProcessGroup | None = None) -> None:

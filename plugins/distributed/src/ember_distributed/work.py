@@ -8,6 +8,12 @@ import time
 __all__ = ["Work"]
 
 
+def _mark_written(t) -> None:
+    """Record an in-place write into ``t``'s memory made outside ember's ops (by MPI or NCCL),
+    so autograd's saved-tensor check sees it like any in-place op."""
+    t._storage._version += 1
+
+
 class Work:
     """A collective in flight. ``wait()`` blocks until it is done and its results are written
     into the output tensors; ``is_completed()`` asks without blocking.

@@ -293,6 +293,13 @@ def point_to_point_and_barrier():
         dist.irecv(y, src=0, tag=3).wait()
         assert y.tolist() == [7.0, 7.0]
         dist.send(ember.tensor([4, 5]), dst=0)
+    peer = 1 - RANK
+    mine, theirs = ember.full((3,), float(RANK)), ember.empty(3)
+    works = dist.batch_isend_irecv([dist.P2POp(dist.irecv, theirs, peer=peer),
+                                    dist.P2POp(dist.isend, mine, peer=peer)])
+    for w in works:
+        w.wait()
+    assert theirs.tolist() == [float(peer)] * 3, theirs
     assert dist.barrier() is None
     w = dist.barrier(async_op=True)
     w.wait()
