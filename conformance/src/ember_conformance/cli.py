@@ -76,6 +76,10 @@ def main(argv=None) -> int:
     # options of pytest that take a value are passed through as given; the suite's modules
     # are the default targets unless the user names tests
     targets = [] if _names_targets(rest) else ["--pyargs", *SUITE]
+    if not any(a == "--rootdir" or a.startswith("--rootdir=") for a in rest):
+        # test ids relative to the suite: "ops.py::test_value[elementwise/erf-float32]"
+        from . import suite
+        pargs += ["--rootdir", os.path.dirname(suite.__file__)]
     return int(pytest.main(pargs + rest + targets))
 
 

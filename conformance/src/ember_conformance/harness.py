@@ -155,6 +155,22 @@ def _host(t):
     return np.asarray(t.cpu().numpy())
 
 
+def assert_close(actual, expected, rtol, atol, what):
+    """``np.testing.assert_allclose`` whose message starts with one line naming what differs
+    and by how much (the line the test summary and the JSON report show)."""
+    try:
+        np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
+    except AssertionError as e:
+        a = np.asarray(actual, dtype=np.complex128 if np.iscomplexobj(actual) else np.float64)
+        b = np.asarray(expected, dtype=a.dtype)
+        with np.errstate(all="ignore"):
+            diff = np.abs(a - b)
+            bad = ~((diff <= atol + rtol * np.abs(b)) | (a == b) | (np.isnan(a) & np.isnan(b)))
+        worst = float(np.nanmax(np.where(bad, diff, 0))) if bad.any() else float("nan")
+        raise AssertionError(f"{what}: {int(bad.sum())} of {a.size} values differ (largest "
+                             f"difference {worst:.3g}; rtol={rtol}, atol={atol})\n{e}") from None
+
+
 def compare_outputs(got, ref, case, dtype, device, what):
     """Assert ``got`` (outputs on the device) matches ``ref`` (the cpu reference): the same
     structure, every tensor on ``device`` with the reference's shape and dtype, values within
@@ -177,14 +193,13 @@ def compare_outputs(got, ref, case, dtype, device, what):
                                      f"{list(b.shape)}")
             if a.dtype is not b.dtype:
                 raise AssertionError(f"{label}: dtype {a.dtype}, reference {b.dtype}")
-            np.testing.assert_allclose(_host(a), _host(b), rtol=rtol, atol=atol,
-                                       equal_nan=True, err_msg=f"{label} vs cpu reference")
+            assert_close(_host(a), _host(b), rtol, atol, f"{label} vs the cpu reference")
         elif b is None:
             if a is not None:
                 raise AssertionError(f"{label}: got {a!r}, the reference is None")
         else:
-            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol,
-                                       equal_nan=True, err_msg=f"{label} vs cpu reference")
+            assert_close(np.asarray(a), np.asarray(b), rtol, atol, f"{label} vs the cpu "
+                                                                      f"reference")
 
 
 def _weights(outs, seed=1):
@@ -246,8 +261,7 @@ def check_grad(case, dtype, device):
         if tuple(a.shape) != tuple(b.shape) or a.dtype is not b.dtype:
             raise AssertionError(f"{what}: {list(a.shape)} {a.dtype}, reference "
                                  f"{list(b.shape)} {b.dtype}")
-        np.testing.assert_allclose(_host(a), _host(b), rtol=rtol, atol=atol, equal_nan=True,
-                                   err_msg=what + " vs cpu reference")
+        assert_close(_host(a), _host(b), rtol, atol, what + " vs the cpu reference")
 
 
 def _diff_fn(case, args, leaves, device):

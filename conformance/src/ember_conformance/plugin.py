@@ -144,8 +144,10 @@ def _is_suite(item) -> bool:
 
 
 def conformance_id(item) -> str:
-    """``<module>::<test>[<params>]``, e.g. ``ops::test_value[elementwise/erf-float32]``."""
-    return f"{item.path.stem}::{item.name}"
+    """``<module file>::<test>[<params>]``, e.g.
+    ``ops.py::test_value[elementwise/erf-float32]`` (what pytest prints when run through
+    ``python -m ember_conformance``)."""
+    return f"{item.path.name}::{item.name}"
 
 
 def _meta(item):
@@ -183,7 +185,7 @@ def pytest_collection_modifyitems(session, config, items):
             warnings.warn(ConformanceWarning(
                 f"xfail entry {e.index} {e.pattern!r} in {st.xfail.path} matches no test of "
                 f"this run; fix the pattern or remove the entry (ids look like "
-                f"'ops::test_value[elementwise/erf-float32]')"))
+                f"'ops.py::test_value[elementwise/erf-float32]')"))
     if st.sample == "one-dtype":
         keep, drop = _sample_one_dtype(st, items)
         if drop:
@@ -237,6 +239,8 @@ def pytest_runtest_makereport(item, call):
     if rep.failed and not stale:
         repro = _repro(item, st)
         if repro:
+            repro = (f"# test id (for a known-failures entry): {conformance_id(item)}\n"
+                     + repro)
             rep.sections.append(("conformance reproduction (copy, paste, run)", repro))
     _record(item, rep, st, repro, entry)
 

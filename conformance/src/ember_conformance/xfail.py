@@ -2,10 +2,10 @@
 
     # conformance-xfail.toml
     [[xfail]]
-    pattern = "ops::test_value[elementwise/erfinv*-float32]"
+    pattern = "ops.py::test_value[elementwise/erfinv*-float32]"
     reason = "erfinv is computed in float32 on this device: 1e-3 relative error near +-1"
 
-``pattern`` is a glob matched against a test's conformance id (``<module>::<test>[<params>]``,
+``pattern`` is a glob matched against a test's conformance id (``<module file>::<test>[<params>]``,
 as printed in the report) and against its full pytest node id: ``*`` matches any run of
 characters, ``?`` one character, and everything else -- brackets included -- is literal.
 ``reason`` is required. A listed test that fails counts as a known failure; one that passes

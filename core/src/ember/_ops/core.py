@@ -897,7 +897,8 @@ def _prep_key(x, key):
     out = []
     for k in key:
         if isinstance(k, Tensor):
-            if k._storage.device != x._storage.device and k.dim() > 0:
+            if (k._storage.device != x._storage.device and k.dim() > 0 and
+                    k._storage.device.type != "cpu"):
                 raise RuntimeError(f"indices should be either on cpu or on the same device as "
                                    f"the indexed tensor ({x.device}), got {k.device}")
             if k._storage.device != x._storage.device:
@@ -958,9 +959,30 @@ def _check_adv_bounds(x, key):
         dim += 1
 
 
+def _select_ints_first(x, key):
+    """PyTorch applies integer indices as selects before advanced indexing (NumPy counts them
+    as advanced indices, which moves the result's dimensions when they are not adjacent to
+    the index tensors): ``(view, remaining key)`` with the ints (and new axes) applied."""
+    if not any(isinstance(k, int) and not isinstance(k, bool) for k in key):
+        return x, key
+    basic, rest = [], []
+    for k in key:
+        if isinstance(k, Tensor):
+            nd = k.dim() if k._dtype is D.bool_ else 1
+            basic.extend([slice(None)] * nd)
+            rest.append(k)
+        elif isinstance(k, int) and not isinstance(k, bool):
+            basic.append(k)
+        else:
+            basic.append(k)
+            rest.append(k if k is Ellipsis else slice(None))
+    return Slice.apply(x, _norm_basic(x._shape, tuple(basic))), tuple(rest)
+
+
 def _index(x, key):
     if _is_basic(key):
         return Slice.apply(x, _norm_basic(x._shape, key))
+    x, key = _select_ints_first(x, key)
     if any(isinstance(k, Tensor) and k._dtype is D.uint8 for k in key):
         key = tuple(k.bool() if isinstance(k, Tensor) and k._dtype is D.uint8 else k
                     for k in key)
@@ -987,6 +1009,10 @@ def __setitem__(self, key, value):
     if _is_basic(key):
         region = Slice.apply(self, _norm_basic(self._shape, key)) if key else self
         copy_(region, value)
+        return
+    region, key = _select_ints_first(self, key)
+    if region is not self:
+        region[key] = value        # the write goes through the view into self
         return
     _check_adv_bounds(self, key)
     _inplace(self, lambda s: IndexPut.apply(s, key, value, False), value)
