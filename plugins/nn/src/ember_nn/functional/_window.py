@@ -254,140 +254,216 @@ class Fold(Op):
         return Unfold.apply(grad, ctx.g, ctx.kind, 0), None, None, None
 
 
-def _pool_slabs(x, g, low):
-    """The per-kernel-offset slabs (N, C, *O) of ``x`` padded with ``low`` (natives)."""
-    be, buf, st, off = pad_native(x, g, low)
-    region = x._shape[:2] + g.out_sp
-    sp = st[2:]
-    rst = (st[0], st[1]) + tuple(a * b for a, b in zip(sp, g.s))
-    return be, [be.view(buf, region, rst, off + sum(a * dd * s for a, dd, s
-                                                    in zip(kk, g.d, sp)))
-                for kk in itertools.product(*(range(k) for k in g.k))]
+def _nd_view(be, flat, shape):
+    return be.view(flat, tuple(shape), contig_strides(shape), 0)
 
 
-def _pool_masks(be, slabs, out, isfloat):
-    """One bool mask per window tap marking where that tap is the selected maximum: the
-    first tap equal to the maximum, or, in windows holding NaN, the last NaN (PyTorch's
-    choice). Exactly one tap is selected per output position."""
-    masks, taken = [], None
-    for slab in slabs:
-        hit = be.eq(slab, out)
-        if taken is None:
-            masks.append(hit)
-            taken = hit
+def _dim_slab(be, arr, shape, dim, t, k):
+    """Tap ``t`` of 1-D windows along ``dim`` of a C-contiguous native ``arr`` of ``shape``:
+    positions ``o * s + t * d`` for the ``o`` < out windows (``k`` = (s, d, out))."""
+    s_, d_, o_ = k
+    st = contig_strides(shape)
+    sl_shape = list(shape)
+    sl_shape[dim] = o_
+    sl_st = list(st)
+    sl_st[dim] = st[dim] * s_
+    _, flat = be.as_buffer(arr)
+    return be.view(flat, tuple(sl_shape), tuple(sl_st), t * d_ * st[dim])
+
+
+class _PoolStages:
+    """Separable window maximum (NOTE [max pool ops]): a 1-D windowed max along each spatial
+    dim in turn (last dim first), keeping per stage which tap won. PyTorch's rule per tap,
+    ``v > best or isnan(v)``, applied dim by dim selects exactly the tap a row-major scan of
+    the whole window selects: the first maximum, or the last NaN."""
+
+    def __init__(self, x, g, low, with_index):
+        be, buf, st, off = pad_native(x, g, low)
+        nc = x._shape[:2]
+        shape = list(nc + g.padded)
+        cur = be.view(buf, tuple(shape), st, off)
+        if st != contig_strides(tuple(shape)) or off:
+            cur = be.copy(cur)
+        self.be, self.g, self.nc = be, g, nc
+        self.index = x._storage.device.index
+        self.stages = []               # (dim, in_shape, index native or None)
+        isfloat = x._dtype.is_floating_point
+        for i in range(g.n - 1, -1, -1):
+            dim = 2 + i
+            k = (g.s[i], g.d[i], g.out_sp[i])
+            slabs = [_dim_slab(be, cur, shape, dim, t, k) for t in range(g.k[i])]
+            best, idx = slabs[0], None
+            for t in range(1, g.k[i]):
+                if with_index:
+                    upd = be.gt(slabs[t], best)
+                    if isfloat:
+                        upd = be.logical_or(upd, be.isnan(slabs[t]))
+                    idx = upd if t == 1 else be.where(upd, t, idx)
+                best = be.maximum(best, slabs[t])
+            if g.k[i] == 1:
+                best = be.copy(best)
+            self.stages.append((dim, tuple(shape), idx))
+            shape[dim] = g.out_sp[i]
+            cur = best
+        self.out = cur
+
+    def tap_masks(self, stage):
+        """One bool-or-int mask per tap of a stage (tap t selected where mask is true)."""
+        be = self.be
+        dim, _, idx = self.stages[stage]
+        kk = self.g.k[dim - 2]
+        if kk == 1:
+            return [None]
+        if kk == 2:
+            return [be.logical_not(idx), idx]
+        return [be.eq(idx, t) for t in range(kk)]
+
+
+def _stage_scatter(ps, gy, dtype, index):
+    """``gy`` (N, C, *O) routed back through the stages to the padded input (a native)."""
+    be = ps.be
+    cur = gy
+    for stage in range(len(ps.stages) - 1, -1, -1):
+        dim, in_shape, _ = ps.stages[stage]
+        i = dim - 2
+        g = ps.g
+        buf = be.full(in_shape, 0, dtype, index)
+        acc = Geom((g.padded[i],), (g.k[i],), (g.s[i],), (g.d[i],), (0,), (0,),
+                   (g.out_sp[i],)).overlapping()
+        for t, m in enumerate(ps.tap_masks(stage)):
+            key = [slice(None)] * len(in_shape)
+            key[dim] = slice(t * g.d[i], t * g.d[i] + g.s[i] * (g.out_sp[i] - 1) + 1, g.s[i])
+            be.setitem(buf, tuple(key), cur if m is None else be.mul(cur, m), acc)
+        cur = buf
+    return cur
+
+
+def _stage_gather(ps, v):
+    """The padded native ``v`` (N, C, *Sp) read at the selected taps: (N, C, *O)."""
+    be = ps.be
+    cur, shape = v, list(ps.nc + ps.g.padded)
+    for stage in range(len(ps.stages)):
+        dim, in_shape, _ = ps.stages[stage]
+        i = dim - 2
+        g = ps.g
+        k = (g.s[i], g.d[i], g.out_sp[i])
+        res = None
+        for t, m in enumerate(ps.tap_masks(stage)):
+            sl = _dim_slab(be, cur, shape, dim, t, k)
+            term = be.copy(sl) if m is None else be.mul(sl, m)
+            res = term if res is None else be.add(res, term)
+        shape[dim] = g.out_sp[i]
+        cur = res
+    return cur
+
+
+def _stage_index(ps):
+    """The selected tap of each window as a row-major index over the kernel (int64)."""
+    be, g = ps.be, ps.g
+    # per dim, the winning tap along that dim, carried to the output positions: the index
+    # of stage j lives at the padded positions of the dims pooled after it; read it at the
+    # taps those later stages selected
+    local = None
+    for j in range(len(ps.stages)):
+        dim, _, idx = ps.stages[j]
+        i = dim - 2
+        if idx is None:
+            k_i = be.full(ps.nc + g.out_sp, 0, ember.int64, ps.index)
         else:
-            masks.append(be.logical_and(hit, be.logical_not(taken)))
-            taken = be.logical_or(taken, hit)
-    if isfloat:
-        nan_out = be.isnan(out)
-        if bool(be.to_host(be.any(nan_out, None, False))):
-            later = None
-            for j in range(len(slabs) - 1, -1, -1):
-                isn = be.isnan(slabs[j])
-                last = isn if later is None else be.logical_and(isn, be.logical_not(later))
-                later = isn if later is None else be.logical_or(later, isn)
-                masks[j] = be.where(nan_out, last, masks[j])
-    return masks
+            cur = be.astype(idx, ember.int64)
+            shape = list(ps.stages[j][1])
+            shape[dim] = g.out_sp[i]
+            for later in range(j + 1, len(ps.stages)):
+                ldim = ps.stages[later][0]
+                li = ldim - 2
+                k = (g.s[li], g.d[li], g.out_sp[li])
+                res = None
+                for t, m in enumerate(ps.tap_masks(later)):
+                    sl = _dim_slab(be, cur, shape, ldim, t, k)
+                    term = be.copy(sl) if m is None else be.mul(sl, m)
+                    res = term if res is None else be.add(res, term)
+                shape[ldim] = g.out_sp[li]
+                cur = res
+            k_i = cur
+        stride = _prod(g.k[i + 1:])
+        term = be.mul(k_i, stride) if stride != 1 else k_i
+        local = term if local is None else be.add(local, term)
+    return local
 
 
 class MaxPool(Op):
     """Window maximum of ``x`` (N, C, *S) and, on request, the tap that holds it
-    (row-major over the kernel; the first one on ties, the last NaN as in PyTorch).
-    One vectorized ``maximum`` per kernel offset.
+    (row-major over the kernel; the first one on ties, the last NaN, as PyTorch).
 
-    NOTE [max pool ops]: the backward is ``MaxPoolGrad`` (scatter each gradient to its
-    selected tap), whose backward is ``MaxPoolSelect`` (gather at the selected taps), whose
-    backward is ``MaxPoolGrad`` again: gradients of any order stay in this set. The selected
-    taps are recomputed from ``x`` and the pooled output as per-tap masks (cheap bool ops)
-    rather than kept as an index tensor."""
+    NOTE [max pool ops]: the maximum is separable: a 1-D windowed maximum along each spatial
+    dim in turn (``_PoolStages``), each a few vectorized ``maximum``/``gt`` calls over strided
+    slabs, remembering which tap won per stage. The backward is ``MaxPoolGrad`` (route each
+    gradient back through the stages to its tap), whose backward is ``MaxPoolSelect`` (read
+    at the selected taps), whose backward is ``MaxPoolGrad`` again: gradients of any order
+    stay in this set."""
 
     _node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
     def forward(ctx, x, g, low, want_idx):
-        be, slabs = _pool_slabs(x, g, low)
-        if len(slabs) == 1:
-            run = be.copy(slabs[0])
-        else:
-            run = be.maximum(slabs[0], slabs[1])                 # NaN propagates
-            for slab in slabs[2:]:
-                run = be.maximum(run, slab)
+        need = bool(ctx.needs_input_grad)
+        ps = _PoolStages(x, g, low, want_idx or need)
+        be = ps.be
         dev = x._storage.device
-        out = _from_native(run, be, dev, x._dtype)
-        if ctx.needs_input_grad:
-            ctx.save_for_backward(x, out)
-            ctx.g, ctx.low = g, low
+        out = _from_native(ps.out, be, dev, x._dtype)
+        if need:
+            ctx.ps, ctx.shape = ps, x._shape
         if not want_idx:
             return out
-        masks = _pool_masks(be, slabs, run, x._dtype.is_floating_point)
-        idx = be.full(x._shape[:2] + g.out_sp, 0, ember.int64, dev.index)
-        for j, m in enumerate(masks[1:], 1):
-            idx = be.add(idx, be.mul(be.astype(m, ember.int64), j))
-        idx = _from_native(idx, be, dev, ember.int64)
+        idx = _from_native(_stage_index(ps), be, dev, ember.int64)
         ctx.mark_non_differentiable(idx)
         return out, idx
 
     @staticmethod
     def backward(ctx, gv, gi=None):
-        x, out = ctx.saved_tensors
-        return MaxPoolGrad.apply(gv, x, out.detach(), ctx.g, ctx.low), None, None, None
+        return MaxPoolGrad.apply(gv, ctx.ps, ctx.shape), None, None, None
 
 
 class MaxPoolGrad(Op):
-    """``gy`` (N, C, *O) scattered to the selected taps of each window of ``x``: the input
-    gradient of ``MaxPool`` (NOTE [max pool ops])."""
+    """``gy`` (N, C, *O) scattered to the selected taps: the input gradient of ``MaxPool``
+    (NOTE [max pool ops])."""
 
     _node_name = "MaxPool2DWithIndicesBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, gy, x, out, g, low):
-        be, slabs = _pool_slabs(x, g, low)
-        masks = _pool_masks(be, slabs, out._data, x._dtype.is_floating_point)
-        gd = gy._data
-        nc = x._shape[:2]
-        index = x._storage.device.index
-        buf = be.full(nc + g.padded, 0, gy._dtype, index)
-        acc = g.overlapping()
-        for kk, m in zip(itertools.product(*(range(k) for k in g.k)), masks):
-            key = (slice(None), slice(None)) + tuple(
-                slice(a * dd, a * dd + ss * (o - 1) + 1, ss)
-                for a, dd, ss, o in zip(kk, g.d, g.s, g.out_sp))
-            be.setitem(buf, key, be.mul(gd, m), acc)
+    def forward(ctx, gy, ps, shape):
+        index = gy._storage.device.index
+        gd = gy._data if gy.is_contiguous() else gy.contiguous()._data
+        buf = _stage_scatter(ps, gd, gy._dtype, index)
         if ctx.needs_input_grad:
-            ctx.save_for_backward(x, out)
-            ctx.g, ctx.low = g, low
-        return _crop(be, buf, nc, g, gy._dtype, index)
+            ctx.ps = ps
+        return _crop(ps.be, buf, ps.nc, ps.g, gy._dtype, index)
 
     @staticmethod
     def backward(ctx, ggx):
-        x, out = ctx.saved_tensors
-        return MaxPoolSelect.apply(ggx, x, out, ctx.g, ctx.low), None, None, None, None
+        return MaxPoolSelect.apply(ggx, ctx.ps), None, None
 
 
 class MaxPoolSelect(Op):
-    """``v`` (N, C, *S) read at the selected tap of each window of ``x``: (N, C, *O), the
-    adjoint of ``MaxPoolGrad`` (NOTE [max pool ops])."""
+    """``v`` (N, C, *S) read at the selected taps of each window: (N, C, *O), the adjoint
+    of ``MaxPoolGrad`` (NOTE [max pool ops])."""
 
     _node_name = "MaxPool2DWithIndicesBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, v, x, out, g, low):
-        be, slabs = _pool_slabs(x, g, low)
-        masks = _pool_masks(be, slabs, out._data, x._dtype.is_floating_point)
-        _, vslabs = _pool_slabs(v, g, 0)
-        res = None
-        for m, vs in zip(masks, vslabs):
-            term = be.mul(vs, m)
-            res = term if res is None else be.add(res, term)
+    def forward(ctx, v, ps):
+        be, buf, st, off = pad_native(v, ps.g, 0)
+        shape = ps.nc + ps.g.padded
+        pv = be.view(buf, shape, st, off)
+        if st != contig_strides(shape) or off:
+            pv = be.copy(pv)
         if ctx.needs_input_grad:
-            ctx.save_for_backward(x, out)
-            ctx.g, ctx.low = g, low
-        return res
+            ctx.ps, ctx.shape = ps, v._shape
+        return _stage_gather(ps, pv)
 
     @staticmethod
     def backward(ctx, gy):
-        x, out = ctx.saved_tensors
-        return MaxPoolGrad.apply(gy, x, out, ctx.g, ctx.low), None, None, None, None
+        return MaxPoolGrad.apply(gy, ctx.ps, ctx.shape), None
 
 
 class MaxLast(Op):
