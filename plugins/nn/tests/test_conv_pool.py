@@ -422,3 +422,18 @@ def test_max_pool_double_backward(kw):
         outs.append((gx, xx.grad))
     for e, t in zip(*outs):
         assert_close(e, t, 1e-10, 1e-10)
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1,
+                                                          count_include_pad=False)])
+def test_avg_pool_double_backward(kw):
+    x = rnd(2, 3, 7, 6, seed=16)
+    outs = []
+    for lib, F in ((ember, EF), (torch, TF)):
+        xx = to_ember(x) if lib is ember else x.detach().clone().requires_grad_()
+        y = F.avg_pool2d(xx * xx, **kw)
+        (gx,) = lib.autograd.grad((y * y).sum(), [xx], create_graph=True)
+        (gx * gx).sum().backward()
+        outs.append((gx, xx.grad))
+    for e, t in zip(*outs):
+        assert_close(e, t, 1e-10, 1e-10)

@@ -30,7 +30,7 @@ import ember
 from ember._ops.core import Op
 from ember._tensor import Tensor, _from_native
 
-__all__ = ["Geom", "ntuple", "Unfold", "Fold", "MaxPool", "MaxPoolGrad", "MaxPoolSelect", "MaxLast", "Conv", "ConvInputGrad",
+__all__ = ["Geom", "ntuple", "Unfold", "Fold", "MaxPool", "MaxPoolGrad", "MaxPoolSelect", "MaxLast", "WindowSum", "WindowSumGrad", "Conv", "ConvInputGrad",
            "ConvWeightGrad", "contig_strides", "native_view", "pad_native"]
 
 
@@ -464,6 +464,79 @@ class MaxPoolSelect(Op):
     @staticmethod
     def backward(ctx, gy):
         return MaxPoolGrad.apply(gy, ctx.ps, ctx.shape), None
+
+
+def _stage_shapes(nc, g):
+    """Input shapes of the per-dim stages of a separable window op (last dim first)."""
+    shape = list(nc + g.padded)
+    out = []
+    for i in range(g.n - 1, -1, -1):
+        out.append((2 + i, tuple(shape)))
+        shape[2 + i] = g.out_sp[i]
+    return out
+
+
+class WindowSum(Op):
+    """Sum of each window of ``x`` (N, C, *S), zero padded: (N, C, *O). Separable: a 1-D
+    windowed sum per dim (NOTE [max pool ops] for the scheme). Backward: ``WindowSumGrad``."""
+
+    _node_name = "AvgPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, g):
+        be, buf, st, off = pad_native(x, g, 0)
+        nc = x._shape[:2]
+        shape = nc + g.padded
+        cur = be.view(buf, shape, st, off)
+        if st != contig_strides(shape) or off:
+            cur = be.copy(cur)
+        for dim, in_shape in _stage_shapes(nc, g):
+            i = dim - 2
+            k = (g.s[i], g.d[i], g.out_sp[i])
+            res = _dim_slab(be, cur, in_shape, dim, 0, k)
+            if g.k[i] == 1:
+                res = be.copy(res)
+            for t in range(1, g.k[i]):
+                res = be.add(res, _dim_slab(be, cur, in_shape, dim, t, k))
+            cur = res
+        if ctx.needs_input_grad:
+            ctx.g, ctx.nc = g, nc
+        return cur
+
+    @staticmethod
+    def backward(ctx, gy):
+        return WindowSumGrad.apply(gy, ctx.g, ctx.nc), None
+
+
+class WindowSumGrad(Op):
+    """Adjoint of ``WindowSum``: ``gy`` (N, C, *O) added to every tap of its window, the
+    padding cropped: (N, C, *S)."""
+
+    _node_name = "AvgPool2DBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, gy, g, nc):
+        be = gy._storage._be
+        index = gy._storage.device.index
+        cur = gy._data if gy.is_contiguous() else gy.contiguous()._data
+        for dim, in_shape in reversed(_stage_shapes(nc, g)):
+            i = dim - 2
+            buf = be.full(in_shape, 0, gy._dtype, index)
+            acc = Geom((g.padded[i],), (g.k[i],), (g.s[i],), (g.d[i],), (0,), (0,),
+                       (g.out_sp[i],)).overlapping()
+            for t in range(g.k[i]):
+                key = [slice(None)] * len(in_shape)
+                key[dim] = slice(t * g.d[i], t * g.d[i] + g.s[i] * (g.out_sp[i] - 1) + 1,
+                                 g.s[i])
+                be.setitem(buf, tuple(key), cur, acc)
+            cur = buf
+        if ctx.needs_input_grad:
+            ctx.g = g
+        return _crop(be, cur, nc, g, gy._dtype, index)
+
+    @staticmethod
+    def backward(ctx, ggx):
+        return WindowSum.apply(ggx, ctx.g), None, None
 
 
 class MaxLast(Op):

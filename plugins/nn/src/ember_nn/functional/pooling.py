@@ -1,7 +1,8 @@
 """Pooling: max/avg/lp pooling, adaptive pooling and max-unpooling (1-D, 2-D, 3-D).
 
-Window pooling reduces over a strided window view of the padded input (``Unfold``, no copy
-for sums; one copy to bring each window into one dim for ``max``). Adaptive average pooling
+Window pooling is separable: a 1-D windowed maximum or sum along each spatial dim in turn,
+each a few vectorized calls over strided slabs of the padded input (``MaxPool``,
+``WindowSum`` in ``_window.py``). Adaptive average pooling
 is a product with a small averaging matrix per spatial dim; adaptive max pooling gathers the
 (variable) windows with advanced indexing.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import ember
 from ember._tensor import Tensor
 
-from ._window import Geom, MaxLast, MaxPool, Unfold, ntuple
+from ._window import Geom, MaxLast, MaxPool, WindowSum, ntuple
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool3d",
@@ -229,8 +230,7 @@ def _avg_pool(n, op, input, kernel_size, stride, padding, ceil_mode, count_inclu
     g = _pool_geom(op, x, n, kernel_size, stride, padding, 1, ceil_mode, False)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{op}: divisor must be not zero")
-    win = Unfold.apply(x, g, "kpool", 0)                   # (*K, N, C, *O) view
-    s = win.sum(tuple(range(n)))
+    s = WindowSum.apply(x, g)
     if divisor_override is not None:
         div = divisor_override
     else:
