@@ -604,7 +604,10 @@ def div(input, other, *, rounding_mode=None, out=None):
     elif rounding_mode == "floor":
         a, b, dt = _promote2(input, other, "div")
         if dt.is_floating_point:
-            r = _binary(Div, a, b, "div", "float").floor()
+            # Python's floor division, as PyTorch and NumPy: floor(a / b) is wrong where the
+            # quotient rounds to an integer (1 // 0.1 is 9) or over/underflows (inf // 1 is nan)
+            _raise_if_not_broadcastable("div", a, b)
+            r = FloorDivide.apply(a, b)
         else:
             _check_int_zero(b, "div")
             r = FloorDivide.apply(a, b)

@@ -256,10 +256,12 @@ method("to_device", _to_device)
 
 def _reflected_shift(name):
     def fn(self, other):
+        from ._reg import EXPORTS
+        if isinstance(other, Tensor):
+            return EXPORTS[name](other, self)
         if isinstance(other, bool) or not isinstance(other, int):
             return NotImplemented
         from .._creation import full
-        from ._reg import EXPORTS
         left = full((), other, dtype=self._dtype, device=self._storage.device)
         return EXPORTS[name](left, self)
     fn.__name__ = "__rlshift__" if "left" in name else "__rrshift__"

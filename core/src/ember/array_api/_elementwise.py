@@ -185,7 +185,8 @@ def nextafter(x1, x2, /):
         safe = where((ax > 0) & fin, ax, const(1.0))
         e = _E["clamp"](safe.log2().floor(), float(emin - p), float(emax))
         e = where(safe < exp2(e), e - 1, e)
-        e = where(safe * 0.5 >= exp2(e), e + 1, e)
+        p2 = exp2(e)
+        e = where(safe - p2 >= p2, e + 1, e)       # exact compare, no overflow at the top
         e = _E["clamp"](e, min=float(emin))        # subnormals share the smallest spacing
         ulp = exp2(e - (p - 1))
         up = b > a

@@ -7,6 +7,7 @@ int64 (ember's default integer dtype), floats in their own dtype.
 
 from __future__ import annotations
 
+import builtins
 import math
 
 from .. import _creation as C
@@ -69,7 +70,7 @@ def _extreme(name, x, axis, keepdims):
     axes = norm_axes(axis, x.ndim, name)
     if not axes:
         return x.clone()
-    if any(x._shape[a] == 0 for a in axes):
+    if builtins.any(x._shape[a] == 0 for a in axes):
         raise ValueError(f"{name}(): cannot reduce over a zero-size axis (shape "
                          f"{tuple(x._shape)}, axis {axis})")
     return _E["amax" if name == "max" else "amin"](x, axes, keepdims)
@@ -152,7 +153,8 @@ def _logical(name, x, axis, keepdims):
     axes = norm_axes(axis, x.ndim, name)
     if not axes:
         return x.to(D.bool_) if x._dtype is not D.bool_ else x.clone()
-    return _E[name](x, axes, keepdims)
+    r = _E[name](x, axes, keepdims)
+    return r if r._dtype is D.bool_ else r.to(D.bool_)     # PyTorch keeps uint8 here
 
 
 def all(x, /, *, axis=None, keepdims=False):  # noqa: A001
