@@ -54,7 +54,7 @@ def same(ours, ref, rtol=None, check_dtype=True):
     """``ours`` (ember) equals ``ref`` (strict): dtype, shape, values (NaN == NaN)."""
     if isinstance(ref, (tuple, list)):
         assert isinstance(ours, (tuple, list)) and len(ours) == len(ref)
-        for o, r in zip(ours, ref):
+        for o, r in zip(ours, ref, strict=True):
             same(o, r, rtol, check_dtype)
         return
     assert isinstance(ours, ember.Tensor), type(ours)
@@ -1054,8 +1054,8 @@ def test_getitem_and_setitem_with_the_standards_index_types():
     a = np.arange(24).reshape(2, 3, 4)
     e, s = pair(a)
     # (partial multi-axis keys end in an Ellipsis: the standard leaves them unspecified)
-    keys = [(0, ...), (-1, ...), (1, 2, ...), (slice(None), 1, ...), (Ellipsis, 2), (0, Ellipsis, slice(1, 3)),
-            (slice(0, 2), slice(None, None, 2), ...), (None, 1, ...),
+    keys = [(0, ...), (-1, ...), (1, 2, ...), (slice(None), 1, ...), (Ellipsis, 2),
+            (0, Ellipsis, slice(1, 3)), (slice(0, 2), slice(None, None, 2), ...), (None, 1, ...),
             (1, None, slice(None), ...), (slice(2, 1), ...), (...,), (0, 1, 2)]
     for k in keys:
         same(e[k], s[k])

@@ -175,7 +175,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     be, dev = _resolve(device)
     py = _is_python_data(data)
     if hasattr(data, "__dlpack__") and not hasattr(data, "__array_interface__") and not py:
-        from ._ops.interop import from_dlpack     # a foreign array (torch, cupy, ...): share, then copy
+        from ._ops.interop import from_dlpack     # a foreign array (torch, cupy): share, copy
         return tensor(from_dlpack(data), dtype=dtype, device=device, requires_grad=requires_grad)
     arr = be.asarray(data, dtype, dev.index)
     t = _from_native(arr, be, dev)

@@ -211,7 +211,8 @@ class CupyBackend(ArrayAPIBackend):
                               f"an ember tensor (negative or not a multiple of the item size "
                               f"{isz}); copy the array first")
         strides = tuple(s // isz for s in a.strides)
-        span = (1 + sum((n - 1) * s for n, s in zip(a.shape, strides))) if a.size else 0
+        span = (1 + sum((n - 1) * s for n, s in zip(a.shape, strides, strict=True))
+                if a.size else 0)
         if span == 0:
             with self._on(index):
                 return cp.empty((0,), dtype=a.dtype), a.shape, strides, 0
