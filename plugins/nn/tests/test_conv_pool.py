@@ -51,7 +51,7 @@ def test_conv1d_conv3d(n):
     x, w, b = rnd(2, 4, *sp, seed=1), rnd(6, 2, *((3,) * n), seed=2), rnd(6, seed=3)
     for kw in (dict(groups=2), dict(stride=2, padding=1, dilation=1, groups=2),
                dict(padding="same", dilation=2, groups=2)):
-        compare(lambda *a: fn_e(*a, **kw), lambda *a: fn_t(*a, **kw), [x, w, b])
+        compare(lambda *a, kw=kw: fn_e(*a, **kw), lambda *a, kw=kw: fn_t(*a, **kw), [x, w, b])
 
 
 def test_conv_unbatched_and_float32():
@@ -92,7 +92,7 @@ def test_conv_transpose1d_3d(n):
     sp = (7,) if n == 1 else (3, 4, 3)
     x, w, b = rnd(2, 4, *sp, seed=1), rnd(4, 3, *((2,) * n), seed=2), rnd(3, seed=3)
     for kw in (dict(), dict(stride=2, padding=1, output_padding=1)):
-        compare(lambda *a: fe(*a, **kw), lambda *a: ft(*a, **kw), [x, w, b])
+        compare(lambda *a, kw=kw: fe(*a, **kw), lambda *a, kw=kw: ft(*a, **kw), [x, w, b])
 
 
 @pytest.mark.parametrize("transposed", [False, True])
@@ -108,7 +108,7 @@ def test_conv_double_backward(transposed):
         gx, gw = lib.autograd.grad((y * y).sum(), [xx, ww], create_graph=True)
         ((gx.sin()).sum() + (gw * gw).sum()).backward()
         outs.append((xx.grad, ww.grad, gx, gw))
-    for e, t in zip(*outs):
+    for e, t in zip(*outs, strict=False):
         assert_close(e, t, 1e-8, 1e-8)
     assert type(outs[0][2].grad_fn).__name__ == "ConvolutionBackward0"
 
@@ -272,7 +272,7 @@ def test_max_pool1d_3d(n):
     x = rnd(2, 3, *((11,) if n == 1 else (5, 6, 4)), seed=5)
     for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
                dict(kernel_size=2, dilation=2)):
-        compare(lambda a: fe(a, **kw), lambda a: ft(a, **kw), [x])
+        compare(lambda a, kw=kw: fe(a, **kw), lambda a, kw=kw: ft(a, **kw), [x])
         _, ie = fe(to_ember(x), return_indices=True, **kw)
         _, it = ft(x, return_indices=True, **kw)
         assert (ie.numpy() == it.numpy()).all()
@@ -296,7 +296,7 @@ def test_avg_pool1d_3d(n):
     x = rnd(2, 3, *((10,) if n == 1 else (5, 6, 4)), seed=7)
     for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
                                          count_include_pad=False)):
-        compare(lambda a: fe(a, **kw), lambda a: ft(a, **kw), [x])
+        compare(lambda a, kw=kw: fe(a, **kw), lambda a, kw=kw: ft(a, **kw), [x])
 
 
 def test_lp_pool():
@@ -323,13 +323,13 @@ def test_adaptive_pool2d(size):
 def test_adaptive_pool1d_3d():
     x1, x3 = rnd(2, 3, 10, seed=11), rnd(1, 2, 5, 7, 6, seed=12)
     for o in (4, 5, 1):
-        compare(lambda a: EF.adaptive_avg_pool1d(a, o), lambda a: TF.adaptive_avg_pool1d(a, o),
-                [x1])
-        compare(lambda a: EF.adaptive_max_pool1d(a, o), lambda a: TF.adaptive_max_pool1d(a, o),
-                [x1])
+        compare(lambda a, o=o: EF.adaptive_avg_pool1d(a, o),
+                lambda a, o=o: TF.adaptive_avg_pool1d(a, o), [x1])
+        compare(lambda a, o=o: EF.adaptive_max_pool1d(a, o),
+                lambda a, o=o: TF.adaptive_max_pool1d(a, o), [x1])
     for o in ((2, 3, 4), (5, 7, 3)):
-        compare(lambda a: EF.adaptive_avg_pool3d(a, o), lambda a: TF.adaptive_avg_pool3d(a, o),
-                [x3])
+        compare(lambda a, o=o: EF.adaptive_avg_pool3d(a, o),
+                lambda a, o=o: TF.adaptive_avg_pool3d(a, o), [x3])
         _, ie = EF.adaptive_max_pool3d(to_ember(x3), o, return_indices=True)
         _, it = TF.adaptive_max_pool3d(x3, o, return_indices=True)
         assert (ie.numpy() == it.numpy()).all()
@@ -420,7 +420,7 @@ def test_max_pool_double_backward(kw):
         (gx,) = lib.autograd.grad((y * y).sum(), [xx], create_graph=True)
         (gx * gx).sum().backward()
         outs.append((gx, xx.grad))
-    for e, t in zip(*outs):
+    for e, t in zip(*outs, strict=False):
         assert_close(e, t, 1e-10, 1e-10)
 
 
@@ -435,5 +435,5 @@ def test_avg_pool_double_backward(kw):
         (gx,) = lib.autograd.grad((y * y).sum(), [xx], create_graph=True)
         (gx * gx).sum().backward()
         outs.append((gx, xx.grad))
-    for e, t in zip(*outs):
+    for e, t in zip(*outs, strict=False):
         assert_close(e, t, 1e-10, 1e-10)

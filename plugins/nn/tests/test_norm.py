@@ -80,8 +80,8 @@ def test_instance_norm_functional():
 @pytest.mark.parametrize("eps", [None, 1e-3])
 def test_rms_norm(eps):
     x, w = rnd(3, 5, 6, seed=13), rnd(5, 6, seed=14)
-    compare(lambda a, b: EF.rms_norm(a, (5, 6), b, eps), lambda a, b: TF.rms_norm(a, (5, 6), b, eps),
-            [x, w])
+    compare(lambda a, b: EF.rms_norm(a, (5, 6), b, eps),
+            lambda a, b: TF.rms_norm(a, (5, 6), b, eps), [x, w])
     x32 = rnd(4, 8, seed=15, dtype=torch.float32)
     compare(lambda a: EF.rms_norm(a, (8,)), lambda a: TF.rms_norm(a, (8,)), [x32], rtol=1e-5,
             atol=1e-6)
@@ -91,8 +91,8 @@ def test_rms_norm(eps):
 def test_local_response_norm(shape):
     x = rnd(*shape, seed=16)
     for size in (2, 3):
-        compare(lambda a: EF.local_response_norm(a, size, 1e-2, 0.7, 2.0),
-                lambda a: TF.local_response_norm(a, size, 1e-2, 0.7, 2.0), [x])
+        compare(lambda a, size=size: EF.local_response_norm(a, size, 1e-2, 0.7, 2.0),
+                lambda a, size=size: TF.local_response_norm(a, size, 1e-2, 0.7, 2.0), [x])
 
 
 def test_norm_functional_errors():
@@ -206,7 +206,8 @@ def test_batchnorm_input_dim_errors():
 
 # -- InstanceNorm, LayerNorm, GroupNorm, RMSNorm, LRN layers ---------------------------------
 
-@pytest.mark.parametrize("cls,shape", [("InstanceNorm1d", (3, 4, 6)), ("InstanceNorm2d", (3, 4, 3, 5)),
+@pytest.mark.parametrize("cls,shape", [("InstanceNorm1d", (3, 4, 6)),
+                                       ("InstanceNorm2d", (3, 4, 3, 5)),
                                        ("InstanceNorm3d", (2, 4, 2, 3, 2))])
 def test_instancenorm_layers(cls, shape):
     e, t = _bn_pair(cls, 4)

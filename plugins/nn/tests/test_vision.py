@@ -35,7 +35,8 @@ def test_pad_constant_value_negative_and_many_dims():
     x = rnd(2, 3, 5, 6, seed=2)
     for pad, val in (((1, 2, 0, 1, 1, 1, 2, 0), 2.5), ((-1, 2, 0, -2), 0.0),
                      ((-2, -1), None), ((0, 0), None)):
-        compare(lambda a: EF.pad(a, pad, value=val), lambda a: TF.pad(a, pad, value=val), [x])
+        compare(lambda a, pad=pad, val=val: EF.pad(a, pad, value=val),
+                lambda a, pad=pad, val=val: TF.pad(a, pad, value=val), [x])
     xi = torch.arange(6).reshape(2, 3)
     assert (EF.pad(to_ember(xi), (1, 1), value=2.7).numpy() ==
             TF.pad(xi, (1, 1), value=2.7).numpy()).all()
@@ -81,8 +82,8 @@ def test_interpolate(mode, nd, which):
             kw[k] = kw[k][:n]
     aligns = [None] if mode in ("nearest", "nearest-exact", "area") else [False, True]
     for al in aligns:
-        compare(lambda a: EF.interpolate(a, mode=mode, align_corners=al, **kw),
-                lambda a: TF.interpolate(a, mode=mode, align_corners=al, **kw), [x])
+        compare(lambda a, al=al: EF.interpolate(a, mode=mode, align_corners=al, **kw),
+                lambda a, al=al: TF.interpolate(a, mode=mode, align_corners=al, **kw), [x])
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
@@ -91,9 +92,9 @@ def test_interpolate(mode, nd, which):
 def test_interpolate_antialias(mode, kw):
     x = rnd(2, 3, 11, 13, seed=4)
     for al in (False, True):
-        compare(lambda a: EF.interpolate(a, mode=mode, align_corners=al, antialias=True, **kw),
-                lambda a: TF.interpolate(a, mode=mode, align_corners=al, antialias=True, **kw),
-                [x])
+        aa = dict(kw, mode=mode, align_corners=al, antialias=True)
+        compare(lambda a, aa=aa: EF.interpolate(a, **aa),
+                lambda a, aa=aa: TF.interpolate(a, **aa), [x])
 
 
 def test_interpolate_float32_nearest_indices_match():
@@ -160,8 +161,9 @@ def test_grid_sample_3d(mode, padding_mode):
     grid = (torch.rand(2, 3, 2, 4, 3, generator=g, dtype=torch.float64) * 2.4 - 1.2
             ).requires_grad_()
     for align in (False, True):
-        compare(lambda a, b: EF.grid_sample(a, b, mode, padding_mode, align),
-                lambda a, b: TF.grid_sample(a, b, mode, padding_mode, align), [x, grid])
+        compare(lambda a, b, align=align: EF.grid_sample(a, b, mode, padding_mode, align),
+                lambda a, b, align=align: TF.grid_sample(a, b, mode, padding_mode, align),
+                [x, grid])
 
 
 @pytest.mark.parametrize("align", [False, True])

@@ -30,7 +30,8 @@ import ember
 from ember._ops.core import Op
 from ember._tensor import Tensor, _from_native
 
-__all__ = ["Geom", "ntuple", "Unfold", "Fold", "MaxPool", "MaxPoolGrad", "MaxPoolSelect", "MaxLast", "WindowSum", "WindowSumGrad", "Conv", "ConvInputGrad",
+__all__ = ["Geom", "ntuple", "Unfold", "Fold", "MaxPool", "MaxPoolGrad", "MaxPoolSelect",
+           "MaxLast", "WindowSum", "WindowSumGrad", "Conv", "ConvInputGrad",
            "ConvWeightGrad", "contig_strides", "native_view", "pad_native"]
 
 
@@ -90,7 +91,8 @@ class Geom:
         self.plo, self.phi = tuple(plo), tuple(phi)
         if out_sp is None:
             out_sp = tuple((i + a + b - dd * (kk - 1) - 1) // ss + 1 for i, a, b, kk, ss, dd
-                           in zip(self.in_sp, self.plo, self.phi, self.k, self.s, self.d))
+                           in zip(self.in_sp, self.plo, self.phi, self.k, self.s, self.d,
+                                  strict=False))
         self.out_sp = tuple(out_sp)
 
     @property
@@ -99,7 +101,7 @@ class Geom:
 
     @property
     def padded(self):
-        return tuple(i + a + b for i, a, b in zip(self.in_sp, self.plo, self.phi))
+        return tuple(i + a + b for i, a, b in zip(self.in_sp, self.plo, self.phi, strict=False))
 
     @property
     def has_pad(self):
@@ -110,7 +112,7 @@ class Geom:
 
     def overlapping(self):
         """True when two window taps land on the same input position."""
-        for o, kk, ss, dd in zip(self.out_sp, self.k, self.s, self.d):
+        for o, kk, ss, dd in zip(self.out_sp, self.k, self.s, self.d, strict=False):
             for dk in range(1, kk):
                 if (dd * dk) % ss == 0 and (dd * dk) // ss < o:
                     return True
@@ -138,8 +140,8 @@ def _win_native(be, buf, nc, strides, offset, g, perm):
     ``(N, C, *Sp)``; ``nc`` = (N, C); dims in ``perm`` order."""
     shape = nc + g.out_sp + g.k
     sp = strides[2:]
-    st = (strides[0], strides[1]) + tuple(a * b for a, b in zip(sp, g.s)) + tuple(
-        a * b for a, b in zip(sp, g.d))
+    st = (strides[0], strides[1]) + tuple(a * b for a, b in zip(sp, g.s, strict=False)) + tuple(
+        a * b for a, b in zip(sp, g.d, strict=False))
     return be.view(buf, tuple(shape[p] for p in perm), tuple(st[p] for p in perm), offset)
 
 
@@ -161,7 +163,7 @@ def pad_native(x, g, value, scratch=None):
         key, out = _scratch_take(be, x._dtype, x._storage.device.index, size)
         out = be.write(out, (size,), (1,), 0, value)
         scratch.append((key, out))
-    ioff = sum(a * s for a, s in zip(g.plo, pst[2:]))
+    ioff = sum(a * s for a, s in zip(g.plo, pst[2:], strict=False))
     out = be.write(out, x._shape, pst, ioff, src)
     if scratch is not None:
         scratch[-1] = (scratch[-1][0], out)
@@ -222,8 +224,8 @@ def _col2im(be, cflat, cst, coff, g, kind, nc, dtype, index):
     for kk in itertools.product(*(range(k) for k in g.k)):
         key = (slice(None), slice(None)) + tuple(
             slice(a * dd, a * dd + ss * (o - 1) + 1, ss)
-            for a, dd, ss, o in zip(kk, g.d, g.s, g.out_sp))
-        src = be.view(cflat, region, sst, coff + sum(a * s for a, s in zip(kk, kst)))
+            for a, dd, ss, o in zip(kk, g.d, g.s, g.out_sp, strict=False))
+        src = be.view(cflat, region, sst, coff + sum(a * s for a, s in zip(kk, kst, strict=False)))
         be.setitem(buf, key, src, acc)
     return buf
 
@@ -232,7 +234,7 @@ def _crop(be, buf, nc, g, dtype, index):
     """The (N, C, *S) interior of a padded (N, C, *Sp) native, as a native view."""
     pst = contig_strides(nc + g.padded)
     _, buf = be.as_buffer(buf)
-    off = sum(max(a, 0) * s for a, s in zip(g.plo, pst[2:]))
+    off = sum(max(a, 0) * s for a, s in zip(g.plo, pst[2:], strict=False))
     return be.view(buf, nc + g.in_sp, pst, off)
 
 
@@ -726,14 +728,14 @@ def _input_grad_wide(be, gy, w, g, groups, nc, dtype, index):
     _scratch_give(key, gcm)
     _, cflat = be.as_buffer(cg)
     kk_n = _prod(g.k)
-    margin = sum((k - 1) * d * s for k, d, s in zip(g.k, g.d, spst))
+    margin = sum((k - 1) * d * s for k, d, s in zip(g.k, g.d, spst, strict=False))
     gx = be.full((C, N * lp + margin), 0, dtype, index)
     for j, kk in enumerate(itertools.product(*(range(k) for k in g.k))):
-        shift = sum(a * d * s for a, d, s in zip(kk, g.d, spst))
+        shift = sum(a * d * s for a, d, s in zip(kk, g.d, spst, strict=False))
         slab = be.view(cflat, (C, N * lp), (kk_n * N * lp, 1), j * N * lp)
         be.setitem(gx, (slice(None), slice(shift, shift + N * lp)), slab, True)
     _, flat = be.as_buffer(gx)
-    off = sum(a * s for a, s in zip(g.plo, spst))
+    off = sum(a * s for a, s in zip(g.plo, spst, strict=False))
     return be.view(flat, nc + g.in_sp, (lp, N * lp + margin) + spst, off)
 
 

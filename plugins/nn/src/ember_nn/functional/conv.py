@@ -71,9 +71,9 @@ def _conv_pads(op, n, padding, k, stride, dilation):
             if any(s != 1 for s in stride):
                 raise RuntimeError(f"{op}: padding='same' is not supported for strided "
                                    f"convolutions (got stride={list(stride)})")
-            tot = [d * (kk - 1) for d, kk in zip(dilation, k)]
+            tot = [d * (kk - 1) for d, kk in zip(dilation, k, strict=False)]
             lo = tuple(t // 2 for t in tot)
-            return lo, tuple(t - a for t, a in zip(tot, lo))
+            return lo, tuple(t - a for t, a in zip(tot, lo, strict=False))
         raise RuntimeError(f"{op}: Invalid padding string: {padding!r} (expected 'same', "
                            f"'valid', an int or a tuple of ints)")
     pad = ntuple(padding, n, "padding", op)
@@ -105,9 +105,9 @@ def _convnd(n, op, input, weight, bias, stride, padding, dilation, groups):
                            f"1-dimensional with {oc} elements, but got bias of size "
                            f"{list(bias.shape)} instead")
     sp = tuple(x.shape[2:])
-    padded = tuple(i + a + b for i, a, b in zip(sp, plo, phi))
-    eff = tuple(d * (kk - 1) + 1 for d, kk in zip(dilation, k))
-    if any(p < e for p, e in zip(padded, eff)):
+    padded = tuple(i + a + b for i, a, b in zip(sp, plo, phi, strict=False))
+    eff = tuple(d * (kk - 1) + 1 for d, kk in zip(dilation, k, strict=False))
+    if any(p < e for p, e in zip(padded, eff, strict=False)):
         raise RuntimeError(f"Calculated padded input size per channel: "
                            f"({' x '.join(map(str, padded))}). Kernel size: "
                            f"({' x '.join(map(str, eff))}). Kernel size can't be greater than "
@@ -191,11 +191,12 @@ def _conv_transposend(n, op, input, weight, bias, stride, padding, output_paddin
     if any(o < 0 for o in opad):
         raise RuntimeError(f"{op}: negative output padding is not supported (got "
                            f"output_padding={list(opad)})")
-    if any(o >= s and o >= d for o, s, d in zip(opad, stride, dilation)):
+    if any(o >= s and o >= d for o, s, d in zip(opad, stride, dilation, strict=False)):
         names = ("depth", "height", "width")[3 - n:] if n > 1 else ("",)
-        parts = (" ".join(f"output_padding_{a}: {o}" for a, o in zip(names, opad)) + " " +
-                 " ".join(f"stride_{a}: {s}" for a, s in zip(names, stride)) + " " +
-                 " ".join(f"dilation_{a}: {d}" for a, d in zip(names, dilation)))
+        parts = (" ".join(f"output_padding_{a}: {o}"
+                          for a, o in zip(names, opad, strict=False)) + " " +
+                 " ".join(f"stride_{a}: {s}" for a, s in zip(names, stride, strict=False)) + " " +
+                 " ".join(f"dilation_{a}: {d}" for a, d in zip(names, dilation, strict=False)))
         raise RuntimeError(f"output padding must be smaller than either stride or dilation, "
                            f"but got {parts.replace('_: ', ': ')}")
     unbatched = input.dim() == n + 1
@@ -217,7 +218,7 @@ def _conv_transposend(n, op, input, weight, bias, stride, padding, output_paddin
     k = tuple(weight.shape[2:])
     ins = tuple(x.shape[2:])
     out = tuple((i - 1) * s - 2 * p + d * (kk - 1) + o + 1
-                for i, s, p, d, kk, o in zip(ins, stride, pad, dilation, k, opad))
+                for i, s, p, d, kk, o in zip(ins, stride, pad, dilation, k, opad, strict=False))
     if any(o <= 0 for o in out):
         raise RuntimeError(f"{op}: the calculated output size ({' x '.join(map(str, out))}) is "
                            f"too small for input ({' x '.join(map(str, ins))}), kernel "

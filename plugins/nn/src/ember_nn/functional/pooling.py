@@ -67,21 +67,21 @@ def _pool_geom(op, x, n, kernel_size, stride, padding, dilation, ceil_mode, max_
     if any(v <= 0 for v in d):
         raise RuntimeError(f"{op}: dilation should be greater than zero, but got "
                            f"dilation={list(d)}")
-    for kk, pp, dd in zip(k, p, d):
+    for kk, pp, dd in zip(k, p, d, strict=False):
         eff = (kk - 1) * dd + 1 if max_pool else kk
         if pp < 0 or pp > eff // 2:
             raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, "
                                f"but got pad={pp}, kernel_size={kk} and dilation={dd}")
     sp = tuple(x.shape[2:])
     out = tuple(_pool_out(i, kk, ss, pp, dd, ceil_mode)
-                for i, kk, ss, pp, dd in zip(sp, k, s, p, d))
+                for i, kk, ss, pp, dd in zip(sp, k, s, p, d, strict=False))
     if any(o <= 0 for o in out):
         c = x.shape[1]
         raise RuntimeError(f"{op}: Given input size: ({'x'.join(map(str, (c,) + sp))}). "
                            f"Calculated output size: ({'x'.join(map(str, (c,) + out))}). Output "
                            f"size is too small")
     phi = tuple(max(0, (o - 1) * ss + dd * (kk - 1) + 1 - i - pp)
-                for o, ss, dd, kk, i, pp in zip(out, s, d, k, sp, p))
+                for o, ss, dd, kk, i, pp in zip(out, s, d, k, sp, p, strict=False))
     return Geom(sp, k, s, d, p, phi, out_sp=out)
 
 
@@ -202,7 +202,7 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def _avg_divisor(g, n, count_include_pad, device):
     """The per-output-position divisor, or an int when it is the same everywhere."""
     uniform = all((o - 1) * s + k <= i + 2 * p and (count_include_pad or p == 0)
-                  for o, s, k, i, p in zip(g.out_sp, g.s, g.k, g.in_sp, g.plo))
+                  for o, s, k, i, p in zip(g.out_sp, g.s, g.k, g.in_sp, g.plo, strict=False))
     if uniform:
         # every window lies inside the (padded) input and padding counts (or there is none)
         tot = 1
@@ -433,8 +433,8 @@ def _adaptive_max(n, op, input, output_size, return_indices):
     out = _adaptive_sizes(op, input, n, output_size)
     x, unb = _batched(input, n)
     sp = tuple(x.shape[2:])
-    if all(o > 0 and i % o == 0 for i, o in zip(sp, out)):
-        k = tuple(i // o for i, o in zip(sp, out))
+    if all(o > 0 and i % o == 0 for i, o in zip(sp, out, strict=False)):
+        k = tuple(i // o for i, o in zip(sp, out, strict=False))
         r = _max_pool(n, op, x, k, k, 0, 1, False, True)
         vals, ind = r
     else:
@@ -548,7 +548,7 @@ def _max_unpool(n, op, input, indices, kernel_size, stride, padding, output_size
     x, unb = _batched(input, n)
     ind, _ = _batched(indices, n)
     sp = tuple(x.shape[2:])
-    default = tuple((i - 1) * ss - 2 * pp + kk for i, ss, pp, kk in zip(sp, s, p, k))
+    default = tuple((i - 1) * ss - 2 * pp + kk for i, ss, pp, kk in zip(sp, s, p, k, strict=False))
     if output_size is None:
         out = default
     else:
@@ -561,7 +561,7 @@ def _max_unpool(n, op, input, indices, kernel_size, stride, padding, output_size
         if len(out) != n:
             raise ValueError(f"{op}: output_size must have {n} or {n + 2} elements, but it "
                              f"has {len(out)}")
-        for i, (o, dflt, ss) in enumerate(zip(out, default, s)):
+        for i, (o, dflt, ss) in enumerate(zip(out, default, s, strict=False)):
             if not dflt - ss < o < dflt + ss:
                 raise ValueError(f"invalid output_size \"{tuple(out)}\" (dim {i} must be "
                                  f"between {dflt - ss} and {dflt + ss})")

@@ -36,7 +36,7 @@ class _ConstantPad(Op):
     def forward(ctx, x, pads, value):
         ctx.pads, ctx.shape = pads, x._shape
         be, buf, st, off = native_view(x)
-        out_shape = tuple(n + a + b for n, (a, b) in zip(x._shape, pads))
+        out_shape = tuple(n + a + b for n, (a, b) in zip(x._shape, pads, strict=False))
         ost = contig_strides(out_shape)
         size = 1
         for n in out_shape:
@@ -44,12 +44,13 @@ class _ConstantPad(Op):
         out = be.full((size,), value, x._dtype, x._storage.device.index)
         if x.numel():
             src = be.view(buf, x._shape, st, off)
-            out = be.write(out, x._shape, ost, sum(a * s for (a, _), s in zip(pads, ost)), src)
+            ioff = sum(a * s for (a, _), s in zip(pads, ost, strict=False))
+            out = be.write(out, x._shape, ost, ioff, src)
         return be.view(out, out_shape, ost, 0)
 
     @staticmethod
     def backward(ctx, g):
-        key = tuple(slice(a, a + n) for (a, _), n in zip(ctx.pads, ctx.shape))
+        key = tuple(slice(a, a + n) for (a, _), n in zip(ctx.pads, ctx.shape, strict=False))
         return g[key], None, None
 
 
@@ -312,7 +313,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             sfs = [float(s) for s in scale_factor]
         else:
             sfs = [float(scale_factor)] * n
-        out = [int(math.floor(float(i) * s)) for i, s in zip(spatial, sfs)]
+        out = [int(math.floor(float(i) * s)) for i, s in zip(spatial, sfs, strict=False)]
         if recompute_scale_factor:
             sfs = [None] * n
     else:
@@ -337,7 +338,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             continue
         if antialias:
             m = _aa_matrix(nin, nout, sf, align_corners, mode, dev, dt)
-            x = _along(x, d, lambda v: v @ m.t())
+            x = _along(x, d, lambda v, m=m: v @ m.t())
             continue
         taps = (_cubic_taps if mode == "bicubic" else _linear_taps)(nin, nout, sf,
                                                                     align_corners, dev, dt)
@@ -598,7 +599,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     elif mode == "bilinear":
         cs = [_pad_coord(cd, sizes[i], padding_mode, align) for i, cd in enumerate(coords)]
         lows = [c_.floor() for c_ in cs]
-        fr = [c_ - lo for c_, lo in zip(cs, lows)]
+        fr = [c_ - lo for c_, lo in zip(cs, lows, strict=False)]
         out = None
         for corner in range(1 << n_sp):
             taps, w = [], None
@@ -613,7 +614,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         # bicubic: coordinates are not clipped first; each tap is padded on its own
         cs = [cd for cd in coords]
         lows = [c_.floor() for c_ in cs]
-        ts = [c_ - lo for c_, lo in zip(cs, lows)]
+        ts = [c_ - lo for c_, lo in zip(cs, lows, strict=False)]
         a = -0.75
         wts = [(_cubic2(t + 1, a), _cubic1(t, a), _cubic1(1 - t, a), _cubic2(2 - t, a))
                for t in ts]
@@ -732,7 +733,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     x = input.unsqueeze(0) if unb else input
     sp = tuple(x.shape[2:])
     out = tuple((i + 2 * pp - dd * (kk - 1) - 1) // ss + 1
-                for i, pp, dd, kk, ss in zip(sp, p, d, k, s))
+                for i, pp, dd, kk, ss in zip(sp, p, d, k, s, strict=False))
     if any(o <= 0 for o in out):
         raise RuntimeError(f"Given input with spatial size {sp}, kernel_size={k}, dilation={d}, "
                            f"padding={p}, calculated shape of the array of sliding blocks as "
@@ -771,7 +772,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"of kernel_size, but got input.size(1)={ck} and "
                            f"kernel_size={tuple(k)}")
     blocks = tuple((o + 2 * pp - dd * (kk_ - 1) - 1) // ss + 1
-                   for o, pp, dd, kk_, ss in zip(osz, p, d, k, s))
+                   for o, pp, dd, kk_, ss in zip(osz, p, d, k, s, strict=False))
     if any(b <= 0 for b in blocks) or blocks[0] * blocks[1] != L:
         raise RuntimeError(f"Given output_size={tuple(osz)}, kernel_size={tuple(k)}, "
                            f"dilation={tuple(d)}, padding={tuple(p)}, stride={tuple(s)}, "

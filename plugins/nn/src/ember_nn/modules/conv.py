@@ -74,7 +74,7 @@ class _ConvNd(Module):
         if isinstance(padding, str):
             rev = []
             if padding == "same":
-                for d, k in zip(reversed(dilation), reversed(kernel_size)):
+                for d, k in zip(reversed(dilation), reversed(kernel_size), strict=False):
                     total = d * (k - 1)
                     left = total // 2
                     rev += [left, total - left]

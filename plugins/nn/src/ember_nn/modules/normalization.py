@@ -191,7 +191,7 @@ class _InstanceNorm(_NormBase):
                                  f"{input.shape[feature_dim]}.")
             warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You "
                           f"can silence this warning by not passing in num_features, which is "
-                          f"not used because affine=False")
+                          f"not used because affine=False", stacklevel=2)
         unbatched = input.dim() == self._no_batch_dim
         x = input.unsqueeze(0) if unbatched else input
         y = _F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
