@@ -1,7 +1,8 @@
 """The conformance plugin itself: closing line, JSON report, known-failures file (known
 failures, stale entries, unused entries, bad files), reproductions, sampling, the dtype
 probe. Runs use ``python -m ember_conformance`` in subprocesses on small selections; the
-``fakebug`` device (conformance/tests/fakedev) has one deliberate bug (``erf`` off by 1e-3)."""
+``fakebug`` device (conformance/tests/fakedev) has deliberate bugs (``erf`` off by 1e-3,
+``tanh`` 1% too large)."""
 
 import json
 import re
@@ -59,12 +60,14 @@ def test_failures_known_failures_stale_entries_and_repro(conformance, python, tm
         'reason = "listed although it passes"\n')
     r = conformance("--device", "fakebug", "--register", "fakedev", "--xfail-file",
                     "known.toml", "--report", "out.json", "-k",
-                    "test_value and elementwise/erf and not erfinv")
+                    "(test_value and elementwise/erf and not erfinv) or "
+                    "(test_fd and elementwise/tanh)")
     out = r.stdout
     assert r.returncode == 1, out + r.stderr
     # erf/empty-float64 passes; 0d and noncontig (x2 dtypes) fail; erf/empty-float32 passes
-    # but is listed: a stale entry, reported as a failure; erf-float32/64 are known failures
-    assert closing(out) == (1, 5, 2)
+    # but is listed: a stale entry, reported as a failure; erf-float32/64 are known failures.
+    # tanh: finite differences fail for 3 cases, the empty one passes
+    assert closing(out) == (2, 8, 2)
     assert "2 known failures declared in known.toml" in out
     assert "stale xfail entry 2" in out and "now PASSES" in out
     assert "conformance reproduction" in out and "ember.erf(x0)" in out
@@ -89,6 +92,12 @@ def test_failures_known_failures_stale_entries_and_repro(conformance, python, tm
     got, ref = [float(re.search(r"tensor\(([-0-9.e]+)", ln).group(1))
                 for ln in run.stdout.strip().splitlines()]
     assert abs((got - ref) - 1e-3) < 1e-6
+    # a finite-differences failure reproduces as a plain ember.autograd.gradcheck call
+    fd = by_case[("elementwise/tanh", "float64")]
+    assert fd["kind"] == "fd" and fd["outcome"] == "failed"
+    assert "ember.autograd.gradcheck(lambda x0: ember.tanh(x0)" in fd["repro"]
+    run = python("import ember, fakedev\nember.register_plugin(fakedev)\n" + fd["repro"])
+    assert run.returncode == 1 and "GradcheckError" in run.stderr
 
 
 def test_usage_errors(conformance, tmp_path):

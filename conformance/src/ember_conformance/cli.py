@@ -72,7 +72,6 @@ def main(argv=None) -> int:
         pargs += ["--ember-cases", m]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         pargs += ["-p", "ember_conformance.plugin"]
-    positional = [a for a in rest if not a.startswith("-")]
     # options of pytest that take a value are passed through as given; the suite's modules
     # are the default targets unless the user names tests
     targets = [] if _names_targets(rest) else ["--pyargs", *SUITE]

@@ -83,6 +83,9 @@ def pytest_configure(config):
     device = config.getoption("ember_device", None)
     if not device:
         return
+    if getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
+        raise pytest.UsageError("ember-conformance runs in one process: results, known "
+                                "failures and the closing line are kept there; drop -n/--dist")
     import ember
     from . import harness
     for name in config.getoption("ember_register"):
@@ -185,7 +188,7 @@ def pytest_collection_modifyitems(session, config, items):
             warnings.warn(ConformanceWarning(
                 f"xfail entry {e.index} {e.pattern!r} in {st.xfail.path} matches no test of "
                 f"this run; fix the pattern or remove the entry (ids look like "
-                f"'ops.py::test_value[elementwise/erf-float32]')"))
+                f"'ops.py::test_value[elementwise/erf-float32]')"), stacklevel=2)
     if st.sample == "one-dtype":
         keep, drop = _sample_one_dtype(st, items)
         if drop:

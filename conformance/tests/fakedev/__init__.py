@@ -10,8 +10,9 @@ that looked deeper into native arrays would fail too.
 Each index has its own default generator. The backend declares no float16/bfloat16 and no
 optional ``linalg``/``fft`` kernels, so the suite's skip-with-reason paths run.
 
-``fakebug`` is the same device with one deliberate bug (``erf`` is off by 1e-3), for tests
-of the suite's failure reporting.
+``fakebug`` is the same device with two deliberate bugs, for tests of the suite's failure
+reporting: ``erf`` is off by 1e-3, ``tanh`` is 1% too large (so its gradient, computed
+from its output, disagrees with finite differences).
 
 Register by hand (it is not an installed distribution)::
 

@@ -1,12 +1,26 @@
 """``ArrayAPIBackend``: a base class that implements most of the backend protocol on any
 Python Array API namespace (``xp``): NumPy >= 2, CuPy, ``array_api_strict``, ...
 
-A device plugin subclasses it, passes its namespace and dtype map, and adds what the Array API
-standard does not cover: strided views of a flat buffer (``view``/``write``), scatter with
-integer indices, special functions (``erf``, ``erfinv``, ``lgamma``, ``digamma``), random
-numbers, raw bytes, and the device's capabilities. Subclasses may override any primitive with
-a faster native call. The core never imports an array library; this class only calls the
-namespace it is given.
+A device plugin subclasses it and passes its namespace and dtype map. What the standard does
+not cover is built here from standard functions too, so a subclass is complete as it is:
+
+- strided views of a flat buffer: ``view`` gathers the view's positions (``aliasing`` is
+  False: views are copies, re-read by the core after in-place writes);
+- ``write``, ``scatter`` (with reductions) and ``setitem`` with integer arrays: lowered to
+  flat positions and combined with sort + ``searchsorted`` (NOTE [flat scatter]);
+- NumPy-style ``getitem`` keys the standard forbids (arrays mixed with slices, masks
+  anywhere): flat positions and one ``take`` (``_positions``);
+- ``erf``, ``erfinv``, ``lgamma``, ``digamma``: ``ember._xp_special`` (NOTE [xp special
+  functions]);
+- random numbers: a counter-based generator on uint64, ``ember._xp_random`` (NOTE [xp
+  random]);
+- booleans in numeric-only functions (``add``, ``maximum``, ``argmax``, ``sort``): computed
+  on uint8.
+
+Subclasses override what their library does better (aliasing views, native scatter, special
+functions, generators: see ember-cupy) and add host exchange and optional kernels (see
+ember-strict). The core never imports an array library; this class only calls the namespace
+it is given (NumPy is imported, lazily, only as the host format of ``to_host``).
 
 Example::
 
@@ -20,7 +34,6 @@ Example::
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from . import _dtype as D
 from . import _xp_random, _xp_special
@@ -128,7 +141,7 @@ class ArrayAPIBackend:
         xp = self.xp
         i64 = self.native_dtype(D.int64)
         idx = xp.asarray(offset, dtype=i64)
-        for k, (n, s) in enumerate(zip(shape, strides)):
+        for n, s in zip(shape, strides):
             r = xp.arange(n, dtype=i64) * s
             idx = xp.expand_dims(idx, axis=-1) + r
         return xp.reshape(idx, shape) if shape else idx
@@ -546,7 +559,7 @@ class ArrayAPIBackend:
         # which items are advanced (ints count too once any array is present), and the
         # source dimension of each item
         adv_pos, dim, src = [], 0, []
-        for i, (kind, v) in enumerate(flat_items):
+        for i, (kind, _v) in enumerate(flat_items):
             if kind in ("array", "adv0") or (kind == "int" and has_adv):
                 adv_pos.append(i)
             src.append(dim if kind in ("array", "int", "slice") else None)

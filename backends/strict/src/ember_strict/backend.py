@@ -29,6 +29,9 @@ class StrictBackend(ArrayAPIBackend):
 
     def __init__(self):
         import array_api_strict as xp
+        if xp.get_array_api_strict_flags().get("api_version", "2024.12") < "2024.12":
+            # take_along_axis, cumulative_prod, scalar operands: the 2024.12 standard
+            xp.set_array_api_strict_flags(api_version="2024.12")
         dtypes = {ember.bool: xp.bool, ember.uint8: xp.uint8, ember.int8: xp.int8,
                   ember.int16: xp.int16, ember.int32: xp.int32, ember.int64: xp.int64,
                   ember.float32: xp.float32, ember.float64: xp.float64,
