@@ -27,7 +27,7 @@ SUITE = ("ember_conformance.suite.ops", "ember_conformance.suite.semantics")
 
 def _parser():
     p = argparse.ArgumentParser(
-        prog="python -m ember_conformance",
+        prog="python -m ember_conformance", allow_abbrev=False,   # never take pytest's options
         description="Run ember's conformance suite against a device. Arguments not listed "
                     "here are passed to pytest.")
     p.add_argument("--device", help="the device to test (cpu, strict, cuda:0, mydev)")
