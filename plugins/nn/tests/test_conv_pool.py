@@ -437,3 +437,51 @@ def test_avg_pool_double_backward(kw):
         outs.append((gx, xx.grad))
     for e, t in zip(*outs, strict=False):
         assert_close(e, t, 1e-10, 1e-10)
+
+
+# -- another backend: the strict Array API device (views are copies, no aliasing) ----------
+
+def _strict_available():
+    try:
+        ember.zeros(1, device="strict")
+        return True
+    except Exception:
+        return False
+
+
+_W = np.random.default_rng(5)
+STRICT_CASES = [
+    ("conv2d", lambda x, w: EF.conv2d(x, w, stride=2, padding=1, groups=2),
+     [(2, 4, 7, 6), (6, 2, 3, 3)]),
+    ("conv2d_same", lambda x, w: EF.conv2d(x, w, padding="same", dilation=2, groups=2),
+     [(2, 4, 7, 6), (6, 2, 3, 3)]),
+    ("conv_transpose2d", lambda x, w: EF.conv_transpose2d(x, w, stride=2, padding=1,
+                                                          output_padding=1, groups=2),
+     [(2, 4, 5, 5), (4, 3, 3, 3)]),
+    ("max_pool2d", lambda x: EF.max_pool2d(x, 3, 2, 1, ceil_mode=True), [(2, 3, 7, 6)]),
+    ("max_pool2d_k2", lambda x: EF.max_pool2d(x, 2), [(2, 3, 8, 6)]),
+    ("avg_pool2d", lambda x: EF.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [(2, 3, 7, 6)]),
+    ("adaptive_max_pool2d", lambda x: EF.adaptive_max_pool2d(x, (4, 5)), [(2, 3, 7, 6)]),
+    ("batch_norm", lambda x: EF.batch_norm(x, None, None, training=True), [(4, 3, 5, 5)]),
+    ("interpolate", lambda x: EF.interpolate(x, scale_factor=1.5, mode="bicubic"),
+     [(2, 3, 5, 6)]),
+    ("pad_reflect", lambda x: EF.pad(x, (1, 2, 2, 1), mode="reflect"), [(2, 3, 5, 6)]),
+    ("fold", lambda c: EF.fold(c, (4, 5), 2), [(2, 8, 12)]),
+    ("grid_sample", lambda x, g: EF.grid_sample(x, g.tanh(), align_corners=False),
+     [(2, 3, 5, 6), (2, 3, 4, 2)]),
+]
+
+
+@pytest.mark.skipif(not _strict_available(), reason="the strict device is not installed")
+@pytest.mark.parametrize("name,fn,shapes", STRICT_CASES, ids=[c[0] for c in STRICT_CASES])
+def test_strict_device_matches_cpu(name, fn, shapes):
+    arrs = [_W.standard_normal(s) for s in shapes]
+    res = []
+    for dev in ("cpu", "strict"):
+        ts = [ember.tensor(a).to(dev).requires_grad_() for a in arrs]
+        y = fn(*ts)
+        assert y.device.type == dev
+        (y * y).sum().backward()
+        res.append([y.cpu().detach().numpy()] + [t.grad.cpu().numpy() for t in ts])
+    for a, b in zip(*res, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
