@@ -1188,6 +1188,15 @@ SKLEARN_SCRIPT = textwrap.dedent("""
                                atol=1e-10)
     Zf = PCA(n_components=2, svd_solver="full").fit_transform(Xe.float())
     assert Zf.dtype is ember.float32
+    from sklearn.linear_model import Ridge
+    from sklearn.preprocessing import StandardScaler
+    sklearn.set_config(array_api_dispatch=False)
+    ref_std = StandardScaler().fit_transform(X)
+    ref_ridge = Ridge(alpha=0.5, solver="svd").fit(X, X @ np.arange(1., 6.)).predict(X)
+    sklearn.set_config(array_api_dispatch=True)
+    np.testing.assert_allclose(StandardScaler().fit_transform(Xe).numpy(), ref_std, atol=1e-12)
+    r = Ridge(alpha=0.5, solver="svd").fit(Xe, Xe @ ember.arange(1., 6., dtype=ember.float64))
+    np.testing.assert_allclose(r.predict(Xe).numpy(), ref_ridge, atol=1e-10)
     print("ok")
 """)
 
@@ -1198,3 +1207,22 @@ def test_scikit_learn_array_api_mode_runs_on_ember():
     r = subprocess.run([sys.executable, "-c", SKLEARN_SCRIPT], env=env, capture_output=True,
                        text=True, timeout=240)
     assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-3000:]
+
+
+def test_autograd_flows_through_the_namespace():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    x = ember.tensor(a, requires_grad=True)
+    y = ember.tensor(b, requires_grad=True)
+    loss = xp.sum(xp.logaddexp(x, y) * xp.vecdot(x, y)[:, None]) + xp.linalg.vector_norm(
+        xp.clip(x, -0.5, 0.5)) + xp.mean(xp.cumulative_sum(xp.take(y, xp.asarray([3, 0]))))
+    loss.backward()
+    tx = torch.tensor(a, requires_grad=True)
+    ty = torch.tensor(b, requires_grad=True)
+    tl = (torch.logaddexp(tx, ty) * (tx * ty).sum(-1)[:, None]).sum() + torch.linalg.norm(
+        tx.clamp(-0.5, 0.5)) + ty[[3, 0]].cumsum(0).mean()
+    tl.backward()
+    np.testing.assert_allclose(loss.item(), tl.item(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy(), rtol=1e-10)
