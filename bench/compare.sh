@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# Alternating A/B benchmark rounds in fresh processes (A B / B A / A B), then a table of
-# median ratios A/B per workload; appends the table to bench/RESULTS.md with date, machine
-# and command.
+# Alternating A/B benchmark rounds in fresh processes (A B / B A / A B ...), then a table of
+# median per-round ratios A/B per workload (wall and CPU time); appends the table to
+# bench/RESULTS.md with date, machine and command.
 #   bash bench/compare.sh ember torch [--workload ...] [--threads 1] [--repeat 20]
+# Environment: PYTHON (interpreter), ROUNDS (number of rounds, default 3), NOTE (a remark
+# appended to the table's header, e.g. "shared machine, noisy"), RESULTS (output file).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 A="$1"; B="$2"; shift 2
 PY="${PYTHON:-.venv/bin/python}"
 [ -x "$PY" ] || PY=python3
+ROUNDS="${ROUNDS:-3}"
+RESULTS="${RESULTS:-bench/RESULTS.md}"
 OUT="$(mktemp)"
-for order in "$A $B" "$B $A" "$A $B"; do
+trap 'rm -f "$OUT"' EXIT
+for ((r = 0; r < ROUNDS; r++)); do
+  if ((r % 2 == 0)); then order="$A $B"; else order="$B $A"; fi
   for lib in $order; do
-    "$PY" bench/run.py --lib "$lib" --json "$@" >> "$OUT"
+    "$PY" bench/run.py --lib "$lib" --json --round "$r" "$@" >> "$OUT"
   done
 done
-"$PY" bench/summarize.py "$OUT" "$A" "$B" "bash bench/compare.sh $A $B $*" | tee -a bench/RESULTS.md
-rm -f "$OUT"
+"$PY" bench/summarize.py "$OUT" "$A" "$B" "ROUNDS=$ROUNDS bash bench/compare.sh $A $B $*" \
+  "${NOTE:-}" | tee -a "$RESULTS"

@@ -3,11 +3,15 @@ hand-written NumPy forward+backward reference (``numpy_ref``) shows the limit fo
 NumPy-backed framework.
 
     python bench/run.py --lib ember|torch|numpy_ref [--workload NAME ...] [--threads 1]
-                        [--repeat 20] [--json]
+                        [--repeat 20] [--json] [--round N] [--check]
 
-Each workload prints one line: library, workload, median seconds per step (and µs/op for
-op_overhead). ``--check`` compares ember's first-step loss and gradients with torch's for
-identical initial weights. See bench/compare.sh for alternating A/B runs.
+Each workload prints one line: library, workload, median wall-clock seconds per step (µs/op
+for op_overhead) and the median CPU time of the process for the same step (``cpu_*``,
+``time.process_time``: at one thread it is the work done, less sensitive than wall time to
+other processes on a shared machine). ``--check`` compares ember with torch for identical
+initial weights: first-step loss, every gradient and the parameters after one optimizer step
+of each train workload, the op_overhead values and gradients, and one Adam step.
+See bench/compare.sh for alternating A/B runs.
 """
 
 from __future__ import annotations
@@ -38,16 +42,34 @@ def _lib(name):
     return ember
 
 
+class Timing(float):
+    """Median wall-clock seconds per call (the float value) with ``.cpu``, the median CPU
+    seconds of this process per call over the same repeats."""
+
+    def __new__(cls, wall, cpu):
+        t = super().__new__(cls, wall)
+        t.cpu = cpu
+        return t
+
+    def __truediv__(self, k):
+        return Timing(float(self) / k, self.cpu / k)
+
+    def __mul__(self, k):
+        return Timing(float(self) * k, self.cpu * k)
+
+
 def _timeit(fn, repeat, warmup=3, inner=1):
     for _ in range(warmup):
         fn()
-    ts = []
+    ts, cs = [], []
     for _ in range(repeat):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         for _ in range(inner):
             fn()
         ts.append((time.perf_counter() - t0) / inner)
-    return statistics.median(ts)
+        cs.append((time.process_time() - c0) / inner)
+    return Timing(statistics.median(ts), statistics.median(cs))
 
 
 # -- model builders (PyTorch API: the same code for ember and torch) -------------------------
@@ -155,14 +177,17 @@ def adam_step(lib, repeat):
 
 def import_time(name, repeat):
     mod = "torch" if name == "torch" else ("numpy" if name == "numpy_ref" else "ember")
-    ts = []
+    ts, cs = [], []
     for _ in range(max(3, repeat // 4)):
         out = subprocess.run([sys.executable, "-c",
-                              f"import time; t=time.perf_counter(); import {mod}; "
-                              f"print(time.perf_counter()-t)"],
+                              f"import time; c=time.process_time(); t=time.perf_counter(); "
+                              f"import {mod}; "
+                              f"print(time.perf_counter()-t, time.process_time()-c)"],
                              capture_output=True, text=True, check=True)
-        ts.append(float(out.stdout.strip()))
-    return statistics.median(ts)
+        wall, cpu = out.stdout.split()
+        ts.append(float(wall))
+        cs.append(float(cpu))
+    return Timing(statistics.median(ts), statistics.median(cs))
 
 
 def run(lib_name, workload, repeat):
@@ -181,37 +206,101 @@ def run(lib_name, workload, repeat):
     return _timeit(train_step_fn(lib, workload), repeat)
 
 
-def check(workloads):
-    """First-step loss and gradients of ember vs torch for identical initial weights."""
+def _close(a, b, tol):
     import numpy as np
-    import torch
-    import ember
-    ok = True
-    for name in workloads:
-        if name not in SHAPES:
-            continue
-        shape, build = SHAPES[name]
-        torch.manual_seed(0)
-        tm = build(torch)
-        em = build(ember)
-        tparams = list(tm.parameters())
-        eparams = list(em.parameters())
-        with ember.no_grad():
-            for e, t in zip(eparams, tparams):
-                e.copy_(ember.tensor(t.detach().numpy()))
-        xe, ye = _data(ember, shape)
-        xt, yt = _data(torch, shape)
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = max(1.0, float(np.abs(b).max()) if b.size else 1.0)
+    return float(np.abs(a - b).max()) / scale if a.size else 0.0
+
+
+def _check_train(name, torch, ember):
+    """One SGD-momentum step of a train workload on both libraries from the same weights:
+    (loss diff, max grad diff, max param diff after the step), relative to magnitude."""
+    shape, build = SHAPES[name]
+    torch.manual_seed(0)
+    tm = build(torch)
+    em = build(ember)
+    tparams = list(tm.parameters())
+    eparams = list(em.parameters())
+    if [tuple(p.shape) for p in tparams] != [tuple(p.shape) for p in eparams]:
+        raise SystemExit(f"check {name}: parameter shapes differ between ember and torch")
+    with ember.no_grad():
+        for e, t in zip(eparams, tparams):
+            e.copy_(ember.tensor(t.detach().numpy()))
+    topt = torch.optim.SGD(tparams, lr=0.01, momentum=0.9)
+    eopt = ember.optim.SGD(eparams, lr=0.01, momentum=0.9)
+    xe, ye = _data(ember, shape)
+    xt, yt = _data(torch, shape)
+    diffs = [0.0, 0.0, 0.0]
+    for k in range(2):                 # two steps: the second uses the momentum buffers
+        eopt.zero_grad()
+        topt.zero_grad()
         le = ember.nn.functional.cross_entropy(em(xe), ye)
         lt = torch.nn.functional.cross_entropy(tm(xt), yt)
         le.backward()
         lt.backward()
-        dl = abs(le.item() - lt.item())
-        dg = max(float(np.abs(e.grad.numpy() - t.grad.numpy()).max())
-                 for e, t in zip(eparams, tparams))
-        good = dl < 1e-4 and dg < 1e-4
+        if k == 0:
+            diffs[0] = abs(le.item() - lt.item())
+            diffs[1] = max(_close(e.grad.numpy(), t.grad.numpy(), 0)
+                           for e, t in zip(eparams, tparams))
+        eopt.step()
+        topt.step()
+    diffs[2] = max(_close(e.detach().numpy(), t.detach().numpy(), 0)
+                   for e, t in zip(eparams, tparams))
+    return diffs
+
+
+def _check_op(torch, ember):
+    import numpy as np
+    x = np.random.default_rng(1).standard_normal((4, 4)).astype(np.float32)
+    ae, be_ = ember.tensor(x, requires_grad=True), ember.tensor(x[::-1].copy())
+    at, bt = torch.tensor(x, requires_grad=True), torch.tensor(x[::-1].copy())
+    ye, yt = ae * be_, at * bt
+    ye.sum().backward()
+    yt.sum().backward()
+    d = _close(ye.detach().numpy(), yt.detach().numpy(), 0)
+    return [0.0, max(d, _close(ae.grad.numpy(), at.grad.numpy(), 0)), d]
+
+
+def _check_adam(torch, ember):
+    import numpy as np
+    rng = np.random.default_rng(2)
+    ws = [rng.standard_normal((64, 64)).astype(np.float32) for _ in range(20)]
+    gs = [rng.standard_normal((64, 64)).astype(np.float32) for _ in range(20)]
+    pe = [ember.tensor(w, requires_grad=True) for w in ws]
+    pt = [torch.tensor(w, requires_grad=True) for w in ws]
+    oe, ot = ember.optim.Adam(pe, lr=1e-3), torch.optim.Adam(pt, lr=1e-3)
+    for _ in range(3):
+        for p, g in zip(pe, gs):
+            p.grad = ember.tensor(g)
+        for p, g in zip(pt, gs):
+            p.grad = torch.tensor(g)
+        oe.step()
+        ot.step()
+    return [0.0, 0.0, max(_close(e.detach().numpy(), t.detach().numpy(), 0)
+                          for e, t in zip(pe, pt))]
+
+
+def check(workloads, tol=1e-4):
+    """ember vs torch from identical initial weights: loss, gradients, parameters after an
+    optimizer step (train workloads), op values/gradients, Adam parameters. Differences are
+    absolute for the loss and relative to max(1, |torch value|) for arrays."""
+    import torch
+    import ember
+    ok = True
+    for name in workloads:
+        if name in SHAPES:
+            dl, dg, dp = _check_train(name, torch, ember)
+        elif name == "op_overhead":
+            dl, dg, dp = _check_op(torch, ember)
+        elif name == "adam_step":
+            dl, dg, dp = _check_adam(torch, ember)
+        else:
+            continue
+        good = dl < tol and dg < tol and dp < tol
         ok &= good
-        print(f"check {name}: |loss diff| {dl:.2e}, max |grad diff| {dg:.2e} "
-              f"{'OK' if good else 'MISMATCH'}")
+        print(f"check {name:13s}: |loss diff| {dl:.2e}, max grad diff {dg:.2e}, "
+              f"max param/value diff after step {dp:.2e} {'OK' if good else 'MISMATCH'}")
     return ok
 
 
@@ -222,6 +311,8 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--repeat", type=int, default=20)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--round", type=int, default=0,
+                   help="round number recorded in --json output (bench/compare.sh)")
     p.add_argument("--check", action="store_true",
                    help="compare first-step loss and gradients with torch")
     args = p.parse_args(argv)
@@ -234,14 +325,18 @@ def main(argv=None):
         return 0 if check(args.workload) else 1
     for w in args.workload:
         r = run(args.lib, w, args.repeat)
-        rec = {"lib": args.lib, "workload": w, "threads": args.threads}
+        rec = {"lib": args.lib, "workload": w, "threads": args.threads, "round": args.round}
         if isinstance(r, dict):
-            rec.update(r)
+            for k, v in r.items():
+                rec[k] = float(v)
+                rec["cpu_" + k] = v.cpu
         else:
-            rec["seconds"] = r
+            rec["seconds"] = float(r)
+            rec["cpu_seconds"] = r.cpu
         print(json.dumps(rec) if args.json else
-              f"{args.lib:10s} {w:14s} " + (" ".join(f"{k}={v:.3f}" for k, v in r.items())
-                                            if isinstance(r, dict) else f"{r * 1e3:.3f} ms"))
+              f"{args.lib:10s} {w:14s} " + (
+                  " ".join(f"{k}={v:.3f} (cpu {v.cpu:.3f})" for k, v in r.items())
+                  if isinstance(r, dict) else f"{r * 1e3:.3f} ms (cpu {r.cpu * 1e3:.3f} ms)"))
         sys.stdout.flush()
     return 0
 
