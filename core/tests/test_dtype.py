@@ -61,7 +61,8 @@ def test_result_type_dim_vs_zero_dim(a, b, a0, b0):
     eb = ember.zeros(() if b0 else (2,), dtype=b)
     ta = torch.zeros(() if a0 else (2,), dtype=T(a))
     tb = torch.zeros(() if b0 else (2,), dtype=T(b))
-    assert ember.result_type(ea, eb).name == str(torch.result_type(ta, tb)).split(".")[1]
+    want = str(torch.result_type(ta, tb)).split(".")[1]
+    assert ember.result_type(ea, eb).name == ("complex64" if want == "complex32" else want)
 
 
 @settings(max_examples=40, deadline=None)
