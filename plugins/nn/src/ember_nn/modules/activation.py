@@ -18,11 +18,65 @@ __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsi
            "Tanhshrink", "Softmin", "Softmax", "Softmax2d", "LogSoftmax"]
 
 
-def _inplace_str(inplace, lead=", "):
-    return f"{lead}inplace=True" if inplace else ""
+class _Activation(Module):
+    """Shared body of the layers whose forward is one call of a functional.
+
+    A subclass names its functional (``_fn``, looked up in ``functional.activation`` at each
+    call) and the attributes passed to it after ``input``, in the functional's order
+    (``_args``). ``extra_repr`` shows those attributes as ``name=value``, leaving out
+    ``training`` and showing ``inplace`` only when it is set.
+    """
+
+    _fn: str
+    _args: tuple[str, ...] = ()
+
+    def forward(self, input):
+        return getattr(F, self._fn)(input, *[getattr(self, a) for a in self._args])
+
+    def extra_repr(self):
+        parts = [f"{a}={getattr(self, a)}" for a in self._args
+                 if a not in ("training", "inplace")]
+        if "inplace" in self._args and self.inplace:
+            parts.append("inplace=True")
+        return ", ".join(parts)
 
 
-class Threshold(Module):
+class _InplaceActivation(_Activation):
+    """An activation whose only option is ``inplace``."""
+
+    _args = ("inplace",)
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+
+class _AlphaActivation(_Activation):
+    """An activation with a scale ``alpha`` and ``inplace`` (``ELU``, ``CELU``)."""
+
+    _args = ("alpha", "inplace")
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+
+class _Shrink(_Activation):
+    """A shrinkage with threshold ``lambd``, shown bare in the repr (``Hardshrink``,
+    ``Softshrink``)."""
+
+    _args = ("lambd",)
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Threshold(_Activation):
     """``y = x`` if ``x > threshold`` else ``value``.
 
     Args:
@@ -35,20 +89,17 @@ class Threshold(Module):
         tensor([20.0000,  0.5000])
     """
 
+    _fn = "threshold"
+    _args = ("threshold", "value", "inplace")
+
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         super().__init__()
         self.threshold = threshold
         self.value = value
         self.inplace = inplace
 
-    def forward(self, input):
-        return F.threshold(input, self.threshold, self.value, self.inplace)
 
-    def extra_repr(self):
-        return f"threshold={self.threshold}, value={self.value}{_inplace_str(self.inplace)}"
-
-
-class ReLU(Module):
+class ReLU(_InplaceActivation):
     """``ReLU(x) = max(0, x)``.
 
     Args:
@@ -60,18 +111,10 @@ class ReLU(Module):
         tensor([0., 2.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.relu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+    _fn = "relu"
 
 
-class RReLU(Module):
+class RReLU(_Activation):
     """Randomized leaky ReLU: negative slope drawn from ``U(lower, upper)`` in training,
     ``(lower + upper) / 2`` in evaluation.
 
@@ -85,6 +128,9 @@ class RReLU(Module):
         tensor([-0.2000,  1.0000])
     """
 
+    _fn = "rrelu"
+    _args = ("lower", "upper", "training", "inplace")
+
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
                  inplace: bool = False) -> None:
         super().__init__()
@@ -92,14 +138,8 @@ class RReLU(Module):
         self.upper = upper
         self.inplace = inplace
 
-    def forward(self, input):
-        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
-    def extra_repr(self):
-        return f"lower={self.lower}, upper={self.upper}{_inplace_str(self.inplace)}"
-
-
-class Hardtanh(Module):
+class Hardtanh(_Activation):
     """``clamp(x, min_val, max_val)``.
 
     Args:
@@ -111,6 +151,9 @@ class Hardtanh(Module):
         >>> nn.Hardtanh(-2, 2)(ember.tensor([-3., 0.5, 3.]))
         tensor([-2.0000,  0.5000,  2.0000])
     """
+
+    _fn = "hardtanh"
+    _args = ("min_val", "max_val", "inplace")
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
                  min_value=None, max_value=None) -> None:
@@ -125,12 +168,6 @@ class Hardtanh(Module):
         if self.max_val <= self.min_val:
             raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val "
                              f"({min_val})")
-
-    def forward(self, input):
-        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
-
-    def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}{_inplace_str(self.inplace)}"
 
 
 class ReLU6(Hardtanh):
@@ -152,7 +189,7 @@ class ReLU6(Hardtanh):
         return "inplace=True" if self.inplace else ""
 
 
-class Sigmoid(Module):
+class Sigmoid(_Activation):
     """``1 / (1 + exp(-x))``.
 
     Example::
@@ -161,11 +198,10 @@ class Sigmoid(Module):
         tensor([0.5000])
     """
 
-    def forward(self, input):
-        return input.sigmoid()
+    _fn = "sigmoid"
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_InplaceActivation):
     """``clamp(x / 6 + 1/2, 0, 1)``.
 
     Args:
@@ -177,15 +213,12 @@ class Hardsigmoid(Module):
         tensor([0.5000])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
+    _fn = "hardsigmoid"
 
-    def forward(self, input):
-        return F.hardsigmoid(input, self.inplace)
+    extra_repr = Module.extra_repr  # PyTorch's repr shows no ``inplace`` here
 
 
-class Tanh(Module):
+class Tanh(_Activation):
     """Hyperbolic tangent.
 
     Example::
@@ -194,11 +227,10 @@ class Tanh(Module):
         tensor([0.])
     """
 
-    def forward(self, input):
-        return input.tanh()
+    _fn = "tanh"
 
 
-class SiLU(Module):
+class SiLU(_InplaceActivation):
     """``x * sigmoid(x)`` (swish).
 
     Args:
@@ -210,18 +242,10 @@ class SiLU(Module):
         tensor([0.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.silu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+    _fn = "silu"
 
 
-class Mish(Module):
+class Mish(_InplaceActivation):
     """``x * tanh(softplus(x))``.
 
     Args:
@@ -233,18 +257,10 @@ class Mish(Module):
         tensor([0.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.mish(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+    _fn = "mish"
 
 
-class Hardswish(Module):
+class Hardswish(_InplaceActivation):
     """``x * clamp(x + 3, 0, 6) / 6``.
 
     Args:
@@ -256,15 +272,12 @@ class Hardswish(Module):
         tensor([3.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
+    _fn = "hardswish"
 
-    def forward(self, input):
-        return F.hardswish(input, self.inplace)
+    extra_repr = Module.extra_repr  # PyTorch's repr shows no ``inplace`` here
 
 
-class ELU(Module):
+class ELU(_AlphaActivation):
     """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``.
 
     Args:
@@ -276,19 +289,10 @@ class ELU(Module):
         tensor([1.])
     """
 
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.elu(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
+    _fn = "elu"
 
 
-class CELU(Module):
+class CELU(_AlphaActivation):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
 
     Args:
@@ -300,19 +304,10 @@ class CELU(Module):
         tensor([1.])
     """
 
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
+    _fn = "celu"
 
 
-class SELU(Module):
+class SELU(_InplaceActivation):
     """``scale * (max(0, x) + min(0, alpha * (exp(x) - 1)))`` with ``alpha = 1.6733``,
     ``scale = 1.0507``.
 
@@ -325,18 +320,10 @@ class SELU(Module):
         tensor([0.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.selu(input, self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+    _fn = "selu"
 
 
-class GLU(Module):
+class GLU(_Activation):
     """Gated linear unit: ``a * sigmoid(b)`` where ``a, b`` are the halves of the input
     along ``dim``.
 
@@ -351,18 +338,15 @@ class GLU(Module):
         ember.Size([4, 1])
     """
 
+    _fn = "glu"
+    _args = ("dim",)
+
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
         self.dim = dim
 
-    def forward(self, input):
-        return F.glu(input, self.dim)
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-class GELU(Module):
+class GELU(_Activation):
     """``x * Phi(x)``; ``approximate='tanh'`` uses the tanh approximation.
 
     Args:
@@ -374,18 +358,18 @@ class GELU(Module):
         tensor([0.])
     """
 
+    _fn = "gelu"
+    _args = ("approximate",)
+
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         self.approximate = approximate
-
-    def forward(self, input):
-        return F.gelu(input, approximate=self.approximate)
 
     def extra_repr(self):
         return f"approximate={self.approximate!r}"
 
 
-class Hardshrink(Module):
+class Hardshrink(_Shrink):
     """``x`` if ``|x| > lambd`` else 0.
 
     Args:
@@ -397,18 +381,10 @@ class Hardshrink(Module):
         tensor([0., 1.])
     """
 
-    def __init__(self, lambd: float = 0.5) -> None:
-        super().__init__()
-        self.lambd = lambd
-
-    def forward(self, input):
-        return F.hardshrink(input, self.lambd)
-
-    def extra_repr(self):
-        return f"{self.lambd}"
+    _fn = "hardshrink"
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_Activation):
     """``x`` if ``x >= 0`` else ``negative_slope * x``.
 
     Args:
@@ -420,19 +396,16 @@ class LeakyReLU(Module):
         tensor([-0.1000])
     """
 
+    _fn = "leaky_relu"
+    _args = ("negative_slope", "inplace")
+
     def __init__(self, negative_slope: float = 1e-2, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
         self.inplace = inplace
 
-    def forward(self, input):
-        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
-    def extra_repr(self):
-        return f"negative_slope={self.negative_slope}{_inplace_str(self.inplace)}"
-
-
-class LogSigmoid(Module):
+class LogSigmoid(_Activation):
     """``log(sigmoid(x))``, computed stably.
 
     Example::
@@ -441,11 +414,10 @@ class LogSigmoid(Module):
         tensor([-0.6931])
     """
 
-    def forward(self, input):
-        return F.logsigmoid(input)
+    _fn = "logsigmoid"
 
 
-class Softplus(Module):
+class Softplus(_Activation):
     """``log(1 + exp(beta * x)) / beta``, linear above ``threshold``.
 
     Args:
@@ -457,19 +429,16 @@ class Softplus(Module):
         tensor([0.6931])
     """
 
+    _fn = "softplus"
+    _args = ("beta", "threshold")
+
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
         self.beta = beta
         self.threshold = threshold
 
-    def forward(self, input):
-        return F.softplus(input, self.beta, self.threshold)
 
-    def extra_repr(self):
-        return f"beta={self.beta}, threshold={self.threshold}"
-
-
-class Softshrink(Module):
+class Softshrink(_Shrink):
     """``x - lambd`` if ``x > lambd``, ``x + lambd`` if ``x < -lambd``, else 0.
 
     Args:
@@ -481,15 +450,7 @@ class Softshrink(Module):
         tensor([0.5000])
     """
 
-    def __init__(self, lambd: float = 0.5) -> None:
-        super().__init__()
-        self.lambd = lambd
-
-    def forward(self, input):
-        return F.softshrink(input, self.lambd)
-
-    def extra_repr(self):
-        return str(self.lambd)
+    _fn = "softshrink"
 
 
 class PReLU(Module):
@@ -526,7 +487,7 @@ class PReLU(Module):
         return f"num_parameters={self.num_parameters}"
 
 
-class Softsign(Module):
+class Softsign(_Activation):
     """``x / (1 + |x|)``.
 
     Example::
@@ -535,11 +496,10 @@ class Softsign(Module):
         tensor([0.5000])
     """
 
-    def forward(self, input):
-        return F.softsign(input)
+    _fn = "softsign"
 
 
-class Tanhshrink(Module):
+class Tanhshrink(_Activation):
     """``x - tanh(x)``.
 
     Example::
@@ -548,8 +508,7 @@ class Tanhshrink(Module):
         tensor([0.])
     """
 
-    def forward(self, input):
-        return F.tanhshrink(input)
+    _fn = "tanhshrink"
 
 
 class _SoftmaxBase(Module):
