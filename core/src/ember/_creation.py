@@ -285,7 +285,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_g
         end = end.item()
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
-    d = dtype or D.get_default_dtype()
+    cplx = isinstance(start, _b.complex) or isinstance(end, _b.complex)
+    d = dtype or (D._default_complex() if cplx else D.get_default_dtype())
     if steps == 1:
         t = full((1,), start, dtype=d, device=device)
         return _finish(t, requires_grad)
@@ -294,7 +295,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_g
     half = steps // 2
     from ._ops.elementwise import where
     t = where(i < half, start + step * i, end - step * (steps - 1 - i))
-    t = t.to(d) if not d.is_floating_point and not d.is_complex else t.to(d)
+    t = t.to(d)
     if out is not None:
         return _copy_out(t, out)
     return _finish(t, requires_grad)
