@@ -201,6 +201,7 @@ def test_repr_matches_torch():
         ([[1.0, 2.0], [3.0, 4.0]], None), ([1.5, 2.25], None), ([1, 2, 3], None),
         ([True, False], None), (3.0, None), ([1e-5, 1.0], None), ([123456.0, 1.0], None),
         ([1.0, 2.0], "float64"), ([1, 2], "int32"), ([], None), ([[]], None),
+        ([0, 0.5j, 1j], None), ([1 + 2j, -3.5 - 1j], None),
     ]
     for data, dt in cases:
         kw_e = {"dtype": getattr(ember, dt)} if dt else {}

@@ -74,6 +74,10 @@ class _Fmt:
                     self.sci = mx / mn > 1000.0 or mx > 1e8 or mn < 1e-4
             if _Opts.sci_mode is not None:
                 self.sci = _Opts.sci_mode
+        if self.kind == "complex":
+            # PyTorch formats real and imaginary parts each with its own formatter
+            self.re = _Fmt([v.real for v in values], D.float64)
+            self.im = _Fmt([v.imag for v in values], D.float64)
         self.width = max((len(self.one(v)) for v in values), default=1)
 
     def one(self, v):
@@ -83,10 +87,9 @@ class _Fmt:
         if self.kind == "int":
             return str(v)
         if self.kind == "complex":
-            re = _fmt_float(v.real, p, False, False)
-            im = _fmt_float(v.imag, p, False, False)
-            sign = "+" if not im.startswith("-") else ""
-            return f"{re}{sign}{im}j"
+            re = self.re(v.real)
+            im = (self.im(v.imag) + "j").lstrip()
+            return re + im if im[0] in "+-" else re + "+" + im
         if not math.isfinite(v):
             return str(v)
         if self.sci:
@@ -97,14 +100,6 @@ class _Fmt:
 
     def __call__(self, v):
         return self.one(v).rjust(self.width)
-
-
-def _fmt_float(v, p, sci, int_mode):
-    if not math.isfinite(v):
-        return str(v)
-    if v == math.ceil(v):
-        return f"{v:.0f}."
-    return f"{v:.{p}f}"
 
 
 def _render(vals, shape, fmt, indent):
