@@ -31,6 +31,22 @@ class _WeightedLoss(_Loss):
         self.register_buffer("weight", weight)
 
 
+class _PairMarginLoss(_Loss):
+    """A loss of two inputs and a ``+1/-1`` target with a ``margin`` (default 0); ``_fn``
+    names its function in ``functional.loss``."""
+
+    _fn: str
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return getattr(F, self._fn)(input1, input2, target, margin=self.margin,
+                                    reduction=self.reduction)
+
+
 class L1Loss(_Loss):
     """Mean absolute error ``|x - y|``.
 
@@ -235,7 +251,7 @@ class KLDivLoss(_Loss):
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
-class CosineEmbeddingLoss(_Loss):
+class CosineEmbeddingLoss(_PairMarginLoss):
     """``1 - cos(x1, x2)`` for ``y = 1``, ``max(0, cos(x1, x2) - margin)`` for ``y = -1``.
 
     Args:
@@ -249,17 +265,10 @@ class CosineEmbeddingLoss(_Loss):
         tensor(0.)
     """
 
-    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
-                 reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1, input2, target):
-        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin,
-                                       reduction=self.reduction)
+    _fn = "cosine_embedding_loss"
 
 
-class MarginRankingLoss(_Loss):
+class MarginRankingLoss(_PairMarginLoss):
     """``max(0, -y (x1 - x2) + margin)``.
 
     Args:
@@ -273,14 +282,7 @@ class MarginRankingLoss(_Loss):
         tensor(0.)
     """
 
-    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
-                 reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1, input2, target):
-        return F.margin_ranking_loss(input1, input2, target, margin=self.margin,
-                                     reduction=self.reduction)
+    _fn = "margin_ranking_loss"
 
 
 class TripletMarginLoss(_Loss):
