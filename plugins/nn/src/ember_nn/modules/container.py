@@ -14,11 +14,45 @@ from ember.nn import Module, Parameter
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
-def _index(idx, n, cls):
-    i = operator.index(idx)
-    if not -n <= i < n:
+def _index(idx, n):
+    """``idx`` as a position among ``n`` items (negative counts from the end); an
+    ``IndexError`` when it is out of range."""
+    idx = operator.index(idx)
+    if not -n <= idx < n:
         raise IndexError(f"index {idx} is out of range")
-    return i % n if n else i
+    return idx % n
+
+
+def _get_abs_string_index(self, idx):
+    """The key of item ``idx`` of a list container (``ModuleList``, ``ParameterList``)."""
+    return str(_index(idx, len(self)))
+
+
+def _check_sequential(other):
+    if not isinstance(other, Sequential):
+        raise ValueError(f"add operator supports only objects of Sequential class, but "
+                         f"{type(other)} is given.")
+
+
+def _check_factor(self, other):
+    if not isinstance(other, int):
+        raise TypeError(f"unsupported operand type(s) for *: {type(self)} and "
+                        f"{type(other)}")
+    if other <= 0:
+        raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+
+
+def _update_pairs(pairs, owner):
+    """The ``(key, value)`` pairs of a non-mapping iterable given to ``owner.update``, each
+    checked to be a pair as it is reached."""
+    for j, p in enumerate(pairs):
+        if not isinstance(p, Iterable):
+            raise TypeError(f"{owner} update sequence element #{j} should be Iterable; "
+                            f"is{type(p).__name__}")
+        if not len(p) == 2:
+            raise ValueError(f"{owner} update sequence element #{j} has length {len(p)}; "
+                             f"2 is required")
+        yield p[0], p[1]
 
 
 class Sequential(Module):
@@ -51,12 +85,7 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def _get_item_by_idx(self, iterator, idx):
-        size = len(self)
-        idx = operator.index(idx)
-        if not -size <= idx < size:
-            raise IndexError(f"index {idx} is out of range")
-        idx %= size
-        return next(islice(iterator, idx, None))
+        return next(islice(iterator, _index(idx, len(self)), None))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -84,28 +113,20 @@ class Sequential(Module):
         return len(self._modules)
 
     def __add__(self, other):
-        if not isinstance(other, Sequential):
-            raise ValueError(f"add operator supports only objects of Sequential class, but "
-                             f"{type(other)} is given.")
+        _check_sequential(other)
         out = Sequential()
         for layer in chain(self, other):
             out.append(layer)
         return out
 
     def __iadd__(self, other):
-        if not isinstance(other, Sequential):
-            raise ValueError(f"add operator supports only objects of Sequential class, but "
-                             f"{type(other)} is given.")
+        _check_sequential(other)
         for layer in other:
             self.append(layer)
         return self
 
     def __mul__(self, other):
-        if not isinstance(other, int):
-            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and "
-                            f"{type(other)}")
-        if other <= 0:
-            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        _check_factor(self, other)
         out = Sequential()
         for _ in range(other):
             for layer in self:
@@ -115,11 +136,7 @@ class Sequential(Module):
     __rmul__ = __mul__
 
     def __imul__(self, other):
-        if not isinstance(other, int):
-            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and "
-                            f"{type(other)}")
-        if other <= 0:
-            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        _check_factor(self, other)
         layers = list(self)
         for _ in range(other - 1):
             for layer in layers:
@@ -184,13 +201,7 @@ class ModuleList(Module):
         if modules is not None:
             self += modules
 
-    def _get_abs_string_index(self, idx):
-        idx = operator.index(idx)
-        if not (-len(self) <= idx < len(self)):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
+    _get_abs_string_index = _get_abs_string_index
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -354,14 +365,8 @@ class ModuleDict(Module):
             for key, module in modules.items():
                 self[key] = module
         else:
-            for j, m in enumerate(modules):
-                if not isinstance(m, Iterable):
-                    raise TypeError("ModuleDict update sequence element #" + str(j)
-                                    + " should be Iterable; is" + type(m).__name__)
-                if not len(m) == 2:
-                    raise ValueError("ModuleDict update sequence element #" + str(j)
-                                     + " has length " + str(len(m)) + "; 2 is required")
-                self[m[0]] = m[1]
+            for key, module in _update_pairs(modules, "ModuleDict"):
+                self[key] = module
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict is a container and has no forward(); index it "
@@ -402,13 +407,7 @@ class ParameterList(Module):
         if values is not None:
             self += values
 
-    def _get_abs_string_index(self, idx):
-        idx = operator.index(idx)
-        if not (-len(self) <= idx < len(self)):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
+    _get_abs_string_index = _get_abs_string_index
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -570,14 +569,8 @@ class ParameterDict(Module):
             for key, p in sorted(parameters.items()):
                 self[key] = p
         else:
-            for j, p in enumerate(parameters):
-                if not isinstance(p, Iterable):
-                    raise TypeError("ParameterDict update sequence element #" + str(j)
-                                    + " should be Iterable; is" + type(p).__name__)
-                if not len(p) == 2:
-                    raise ValueError("ParameterDict update sequence element #" + str(j)
-                                     + " has length " + str(len(p)) + "; 2 is required")
-                self[p[0]] = p[1]
+            for key, p in _update_pairs(parameters, "ParameterDict"):
+                self[key] = p
 
     def extra_repr(self):
         return "\n".join(_param_repr_line(k, self[k], True) for k in self._keys)
