@@ -15,6 +15,9 @@ Entry-point names say what a plugin provides, so ember can import it only on fir
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pluggy
@@ -47,3 +50,50 @@ def ember_namespace(namespace: str) -> dict[str, Any] | None:
 
     A name offered by two plugins is an error that names both plugins.
     """
+
+
+# -- helpers for implementations ----------------------------------------------------------
+
+
+def namespace_from_modules(sources: Mapping[str, str | Sequence[str]],
+                           namespace: str) -> dict[str, Any] | None:
+    """The names a plugin adds to ``namespace``, gathered from the ``__all__`` of its modules:
+    a ready body for an ``ember_namespace`` hook.
+
+    ``sources`` maps each namespace the plugin fills to its modules: one dotted module name or
+    a sequence of them, read in order. A name ending in ``.*`` stands for every public
+    submodule (not starting with ``_``) of that package, in name order. The modules are
+    imported by this call, so a plugin stays unimported until one of its namespaces is first
+    used; an import error propagates unchanged. Returns None for a namespace not in
+    ``sources``.
+
+    Raises:
+        AttributeError: a module has no ``__all__`` (list its public names there).
+
+    Example::
+
+        _SOURCES = {"ember.nn": "my_layers.modules.*", "ember.nn.init": "my_layers.init"}
+
+        @hookimpl
+        def ember_namespace(namespace):
+            return namespace_from_modules(_SOURCES, namespace)
+    """
+    entry = sources.get(namespace)
+    if entry is None:
+        return None
+    names: dict[str, Any] = {}
+    for source in (entry,) if isinstance(entry, str) else entry:
+        if source.endswith(".*"):
+            package = importlib.import_module(source[:-2])
+            found = sorted(info.name for info in pkgutil.iter_modules(package.__path__))
+            modules = [f"{package.__name__}.{m}" for m in found if not m.startswith("_")]
+        else:
+            modules = [source]
+        for module_name in modules:
+            module = importlib.import_module(module_name)
+            public = getattr(module, "__all__", None)
+            if public is None:
+                raise AttributeError(f"{module_name} fills the ember namespace {namespace!r} but "
+                                     f"has no __all__; list its public names in __all__")
+            names.update({n: getattr(module, n) for n in public})
+    return names

@@ -8,13 +8,11 @@ third-party plugin. Each namespace is filled from the ``__all__`` of the modules
 
 from __future__ import annotations
 
-import importlib
-
-from ember.hookspecs import hookimpl
+from ember.hookspecs import hookimpl, namespace_from_modules
 
 __all__ = ["ember_namespace"]
 
-_MODULES = {
+_SOURCES = {
     "ember.utils.data": ("ember_data.dataset", "ember_data.sampler", "ember_data.collate",
                          "ember_data.dataloader"),
     "ember.datasets": ("ember_data.datasets",),
@@ -25,11 +23,4 @@ _MODULES = {
 
 @hookimpl
 def ember_namespace(namespace):
-    mods = _MODULES.get(namespace)
-    if mods is None:
-        return None
-    out = {}
-    for name in mods:
-        mod = importlib.import_module(name)
-        out.update({n: getattr(mod, n) for n in mod.__all__})
-    return out
+    return namespace_from_modules(_SOURCES, namespace)

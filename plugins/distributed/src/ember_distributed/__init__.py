@@ -12,13 +12,11 @@ nothing here imports MPI until a process group is created.
 
 from __future__ import annotations
 
-import importlib
-
-from ember.hookspecs import hookimpl
+from ember.hookspecs import hookimpl, namespace_from_modules
 
 __all__ = ["ember_namespace"]
 
-_NAMESPACES = {
+_SOURCES = {
     "ember.distributed": ("ember_distributed.reduce_op", "ember_distributed.work",
                           "ember_distributed.process_group", "ember_distributed.collectives",
                           "ember_distributed.objects"),
@@ -29,11 +27,4 @@ _NAMESPACES = {
 
 @hookimpl
 def ember_namespace(namespace):
-    modules = _NAMESPACES.get(namespace)
-    if modules is None:
-        return None
-    out = {}
-    for name in modules:
-        mod = importlib.import_module(name)
-        out.update({n: getattr(mod, n) for n in mod.__all__})
-    return out
+    return namespace_from_modules(_SOURCES, namespace)

@@ -9,31 +9,17 @@ The base classes (``Optimizer``, ``LRScheduler``) live in the core.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
-from ember.hookspecs import hookimpl
+from ember.hookspecs import hookimpl, namespace_from_modules
 
 __all__ = ["ember_namespace"]
 
-_PACKAGES = {"ember.optim": "ember_optim.optimizers",
-             "ember.optim.lr_scheduler": "ember_optim.schedulers"}
-_MODULES = {"ember.optim.swa_utils": "ember_optim.swa_utils"}
-
-
-def _names(module) -> dict:
-    return {n: getattr(module, n) for n in getattr(module, "__all__", ())}
+_SOURCES = {
+    "ember.optim": "ember_optim.optimizers.*",
+    "ember.optim.lr_scheduler": "ember_optim.schedulers.*",
+    "ember.optim.swa_utils": "ember_optim.swa_utils",
+}
 
 
 @hookimpl
 def ember_namespace(namespace):
-    if namespace in _PACKAGES:
-        pkg = importlib.import_module(_PACKAGES[namespace])
-        out = {}
-        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-            if not info.name.startswith("_"):
-                out.update(_names(importlib.import_module(f"{pkg.__name__}.{info.name}")))
-        return out
-    if namespace in _MODULES:
-        return _names(importlib.import_module(_MODULES[namespace]))
-    return None
+    return namespace_from_modules(_SOURCES, namespace)
