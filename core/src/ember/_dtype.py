@@ -29,7 +29,9 @@ class dtype:
         ember.int16
     """
 
-    __slots__ = ("name", "itemsize", "_cat", "is_signed", "_bits")
+    # is_floating_point / is_complex are plain attributes, not properties: every op reads them
+    __slots__ = ("name", "itemsize", "_cat", "is_signed", "_bits", "is_floating_point",
+                 "is_complex")
     _by_name: dict[str, "dtype"] = {}
 
     def __init__(self, name: str, itemsize: int, cat: int, signed: bool):
@@ -38,15 +40,9 @@ class dtype:
         self._cat = cat
         self.is_signed = signed
         self._bits = itemsize * 8
+        self.is_floating_point = cat == _FLOAT
+        self.is_complex = cat == _COMPLEX
         dtype._by_name[name] = self
-
-    @property
-    def is_floating_point(self) -> bool:
-        return self._cat == _FLOAT
-
-    @property
-    def is_complex(self) -> bool:
-        return self._cat == _COMPLEX
 
     def to_real(self) -> "dtype":
         """The real dtype of a complex dtype (``complex64 -> float32``); itself otherwise."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from sys import getrefcount as _getrefcount
 
 from . import _dtype as D
 from ._device import device as _device_cls, get_default_device
@@ -422,8 +423,7 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``. A non-scalar tensor needs
         ``gradient`` (same shape)."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """A tensor sharing storage with ``self`` and no autograd history."""
@@ -562,6 +562,12 @@ class Tensor:
         return out
 
 
+def _autograd_backward(*args, **kwargs):
+    from .autograd import backward
+    globals()["_autograd_backward"] = backward      # resolved once (a cycle at import time)
+    return backward(*args, **kwargs)
+
+
 class _RetainHook:
     def __init__(self, fn):
         self.fn = fn
@@ -586,15 +592,24 @@ def _wrap_dim(dim, ndim, op="dim"):
 
 def _from_native(arr, be, dev, dtype=None):
     """Wrap a backend-native array (an op's fresh result) as a Tensor."""
-    t = object.__new__(Tensor)
+    # the body of TypedStorage._new, inlined: this runs once per op result
+    st = _new_object(TypedStorage)
+    if dtype is None:
+        dtype = be.ember_dtype(arr.dtype)
+    st._be, st.device, st.dtype, st._buf, st._lazy, st._version = be, dev, dtype, None, arr, 0
+    st._views = None if be.aliasing else weakref.WeakSet()
+    t = _new_object(Tensor)
     d = t.__dict__
-    st = d["_storage"] = TypedStorage._new(be, dev, dtype or be.ember_dtype(arr.dtype), lazy=arr)
+    d["_storage"] = st
     d["_data"] = arr
     d["_shape"] = arr.shape
-    d["_dtype"] = st.dtype
+    d["_dtype"] = dtype
     if STATE.inference:
         d["_inference"] = True
     return t
+
+
+_new_object = object.__new__
 
 
 def _from_native_like(arr, args):
@@ -632,15 +647,44 @@ def _sum_to(g, shape):
     return g
 
 
-def _accumulate_into_grad(t, g, retain=False):
-    """Add ``g`` to ``t.grad`` (in place when no graph is being built, as PyTorch does)."""
+def _accumulate_into_grad(t, g, retain=False, fresh=False):
+    """Add ``g`` to ``t.grad`` (in place when no graph is being built, as PyTorch does).
+
+    ``fresh``: the caller (the engine) holds the only reference to ``g``; when its storage and
+    memory are not shared either (``_stealable``), ``g`` itself becomes ``.grad`` instead of a
+    copy (NOTE [in-place kernels] in ``ember.backend``)."""
     if STATE.grad_enabled:           # create_graph=True: keep the graph of the gradient
         t.grad = g if t.grad is None else t.grad + g
         return
-    g = g.detach()
-    if t.grad is None:
-        t.grad = g.clone()           # never alias a gradient another leaf may also receive
-    elif t.grad.grad_fn is not None or t.grad._rg:
-        t.grad = t.grad.detach() + g
-    else:
-        t.grad.add_(g)
+    if g.grad_fn is not None or g._rg:
+        g = g.detach()
+    cur = t.grad
+    if cur is None:
+        # never alias a gradient another leaf (or anyone else) may also hold
+        t.grad = g if fresh and _stealable(g) else g.clone()
+    elif cur.grad_fn is not None or cur._rg:
+        t.grad = cur.detach() + g
+    elif not _binary_into(cur, "add", g):
+        cur.add_(g)
+
+
+def _stealable(g):
+    """``g`` (referenced by the caller's caller and the argument only) shares nothing: its
+    storage is its own, never viewed (still lazy), and the backend array is a fresh result
+    that no other object holds."""
+    st = g._storage
+    if (g._stride is not None or g._offset or st._buf is not None or st._lazy is not g._data
+            or type(g) is not Tensor):
+        return False
+    own = getattr(st._be, "owns_memory", None)
+    if own is None or not own(g._data):
+        return False
+    # references to the storage: g's __dict__, the local st and getrefcount's argument; to
+    # the array: g's __dict__, the storage's _lazy and the argument
+    return _getrefcount(st) == 3 and _getrefcount(g._data) == 3
+
+
+def _binary_into(t, name, other):
+    from ._ops.core import _binary_into as f
+    globals()["_binary_into"] = f
+    return f(t, name, other)

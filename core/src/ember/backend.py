@@ -19,7 +19,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 from ._dtype import dtype
 
-__all__ = ["Backend", "LinalgFftKernels", "DLPackKernels", "UNARY", "BINARY", "REDUCTIONS", "OPTIONAL", "MissingPrimitive",
+__all__ = ["Backend", "LinalgFftKernels", "DLPackKernels", "InPlaceKernels", "UNARY", "BINARY", "REDUCTIONS", "OPTIONAL", "MissingPrimitive",
            "check_backend"]
 
 #: unary elementwise primitives: ``backend.<name>(x) -> array``
@@ -44,8 +44,8 @@ BINARY = (
 REDUCTIONS = ("sum", "prod", "max", "min", "all", "any")
 
 #: optional fast kernels; each has a fallback in the core
-OPTIONAL = ("conv", "softmax", "log_softmax", "adam_step", "linalg", "fft",
-            "dlpack_device_type", "to_dlpack", "from_dlpack")
+OPTIONAL = ("conv", "softmax", "log_softmax", "adam_step", "sgd_step", "linalg", "fft",
+            "dlpack_device_type", "to_dlpack", "from_dlpack", "binary_into", "owns_memory")
 
 
 class MissingPrimitive(NotImplementedError):
@@ -291,6 +291,34 @@ class DLPackKernels(Protocol):
         where ``buffer`` is a 1-D native array aliasing the producer's memory and the tensor
         is ``buffer[offset + sum(i_k * strides_k)]`` (strides in elements, non-negative). A
         layout or dtype that cannot be shared raises ``BufferError`` saying why."""
+
+
+class InPlaceKernels(Protocol):
+    """Optional members that let the core skip copies (NOTE [in-place kernels]).
+
+    NOTE [in-place kernels]: without them an in-place op computes its result out of place and
+    copies it into the tensor's memory (``write``), and the first gradient a leaf receives is
+    copied into ``.grad``. An aliasing backend (``aliasing = True``) may offer:
+
+    - ``binary_into`` so that ``x.add_(y)``, ``x.mul_(2)``, gradient accumulation and the
+      optimizers' updates write their result straight into ``x``'s memory;
+    - ``owns_memory`` so that the engine may hand a gradient it computed, and that nothing
+      else references, to ``.grad`` as it is (PyTorch does the same), instead of cloning it.
+    """
+
+    def binary_into(self, name: str, a: Any, b: Any, out: Any) -> bool:
+        """Compute the binary primitive ``name`` (``"add"``, ``"sub"``, ``"mul"`` or
+        ``"div"``) of ``a`` (a native array) and ``b`` (a native array of the same dtype whose
+        shape broadcasts to ``a``'s, or a Python number that keeps the dtype) and write it
+        into ``out`` (a native
+        view of a storage, same shape and dtype; it may overlap ``a`` or ``b``, the usual case
+        being ``out is a``). The result must equal ``write(out, name(a, b))`` bit for bit.
+        Returns False, having written nothing, for a name it does not handle."""
+
+    def owns_memory(self, x: Any) -> bool:
+        """True when the native array ``x`` is the only owner of its memory: not a view of
+        another array and not viewed by one (a fresh kernel result). Conservative answers
+        (False) are always safe."""
 
 
 _REQUIRED = [n for n in Backend.__dict__ if not n.startswith("_") and callable(Backend.__dict__[n])]

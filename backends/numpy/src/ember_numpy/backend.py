@@ -81,6 +81,9 @@ def _floor_divide(a, b):
         return np.floor_divide(a, b)
 
 
+_INTO = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
+
+
 class NumpyBackend:
     """The ``cpu`` backend. See :class:`ember.backend.Backend` for the contract."""
 
@@ -117,7 +120,7 @@ class NumpyBackend:
 
     def ember_dtype(self, native):
         try:
-            return _N2D[np.dtype(native)]
+            return _N2D[native if isinstance(native, np.dtype) else np.dtype(native)]
         except KeyError:
             raise TypeError(f"can't convert NumPy dtype {native} to an ember dtype; supported: "
                             f"bool, uint8, int8/16/32/64, float16/32/64, bfloat16, "
@@ -168,6 +171,25 @@ class NumpyBackend:
             src = src.copy()
         np.copyto(dst, src, casting="unsafe")
         return buffer
+
+    # -- in-place kernels (optional; NOTE [in-place kernels] in ember.backend) -------------
+    @staticmethod
+    def binary_into(name, a, b, out):
+        f = _INTO.get(name)
+        if f is None:
+            return False
+        if name == "div":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                f(a, b, out=out)
+        else:
+            f(a, b, out=out)
+        return True
+
+    @staticmethod
+    def owns_memory(x):
+        # a fresh kernel result: it owns its data and no array refers to it as its base
+        # (the caller also checks that no tensor or storage holds it)
+        return isinstance(x, np.ndarray) and x.base is None and x.flags.owndata
 
     def as_buffer(self, x):
         if not isinstance(x, np.ndarray):   # ufuncs return NumPy scalars for 0-d inputs
@@ -411,6 +433,7 @@ class NumpyBackend:
 
     # optional fused optimizer kernel (NOTE [fused optimizer kernels] in ember/optim)
     adam_step = staticmethod(_optim_kernels.adam_step)
+    sgd_step = staticmethod(_optim_kernels.sgd_step)
 
     # -- random --------------------------------------------------------------------------
     def new_generator(self, seed, index=None):

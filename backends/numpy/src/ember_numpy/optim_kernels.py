@@ -1,5 +1,5 @@
-"""The NumPy backend's fused optimizer kernel ``adam_step`` (an optional backend kernel, see
-``ember/optim/_multi_tensor.py`` NOTE [fused optimizer kernels]).
+"""The NumPy backend's fused optimizer kernels ``adam_step`` and ``sgd_step`` (optional backend
+kernels, see ``ember/optim/_multi_tensor.py`` NOTE [fused optimizer kernels]).
 
 The parameters are processed in pieces of whole parameters of about ``_CHUNK`` elements:
 each piece is gathered into one contiguous array, updated with in-place ufuncs (so its
@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-__all__ = ["adam_step"]
+__all__ = ["adam_step", "sgd_step"]
 
 _CHUNK = 1 << 15
 
@@ -89,4 +89,51 @@ def adam_step(params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, 
                 np.copyto(x, p[o:o + x.size].reshape(x.shape))
                 o += x.size
         off += k
+    return None
+
+
+def sgd_step(params, grads, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov,
+             maximize):
+    """One SGD step (with momentum, dampening, Nesterov, weight decay) for a list of
+    parameters, in place, parameter by parameter with in-place ufuncs (no temporaries but
+    one scratch array, no Python op layer).
+
+    ``params``/``grads``: lists of arrays (any strides); ``momentum_buffer``: the 1-D array
+    holding every parameter's buffer one after another, or None without momentum. The
+    arithmetic is the op sequence of ember-optim's ``sgd_update`` (bit-identical results).
+    Returns ``NotImplemented`` for dtypes it does not handle, or when momentum is used and
+    the buffers do not exist yet (the first step, where the buffer is the gradient itself)."""
+    if momentum != 0 and momentum_buffer is None:
+        return NotImplemented
+    dt = params[0].dtype
+    if dt not in (np.float32, np.float64) or (
+            momentum_buffer is not None and momentum_buffer.dtype != dt):
+        return NotImplemented
+    size = max(p.size for p in params)
+    tmp = np.empty(size, dt)
+    off = 0
+    for p, g in zip(params, grads):
+        n = p.size
+        t = tmp[:n].reshape(p.shape)
+        if maximize:
+            g = np.negative(g)
+        if weight_decay != 0:
+            np.multiply(p, weight_decay, out=t)
+            g = np.add(g, t)
+        if momentum != 0:
+            buf = momentum_buffer[off:off + n].reshape(p.shape)
+            buf *= momentum
+            if 1 - dampening != 1:
+                np.multiply(g, 1 - dampening, out=t)
+                buf += t
+            else:
+                buf += g
+            if nesterov:
+                np.multiply(buf, momentum, out=t)
+                g = np.add(g, t)
+            else:
+                g = buf
+        np.multiply(g, -lr, out=t)
+        p += t
+        off += n
     return None

@@ -25,7 +25,9 @@ def norm_dims(dim, ndim, op="reduce"):
 
 def expand_reduced(g, in_shape, dims, keepdim):
     """Broadcast a reduced gradient ``g`` back to ``in_shape``."""
-    if not keepdim and dims:
+    if not keepdim and dims and tuple(dims) != tuple(range(len(dims))):
+        # reduced dims that are not all leading ones come back as size-1 dims first
+        # (expand adds leading dims itself)
         shape = list(in_shape)
         for d in dims:
             shape[d] = 1

@@ -121,6 +121,48 @@ def _write(t, src):
         st._refresh_views()
 
 
+def _binary_into(t, name, other):
+    """``t = name(t, other)`` written straight into ``t``'s memory by the backend's optional
+    ``binary_into`` kernel (NOTE [in-place kernels] in ``ember.backend``) when it applies:
+    no graph to record, a floating or complex ``t``, ``other`` a tensor of ``t``'s dtype and
+    device that broadcasts to ``t``'s shape, or a Python number, and ``t`` free of overlapping
+    (stride 0)
+    dimensions. Returns False, having done nothing, otherwise: the caller then takes the
+    general path (compute out of place, then write)."""
+    st = t._storage
+    be = st._be
+    into = getattr(be, "binary_into", None)
+    if into is None or not be.aliasing:
+        return False
+    if STATE.grad_enabled and (t._rg or getattr(other, "_rg", False)):
+        return False
+    dt = t._dtype
+    if not (dt.is_floating_point or dt.is_complex):
+        return False
+    if isinstance(other, Tensor):
+        if other._dtype is not dt or other._storage.device != st.device:
+            return False
+        os_, ts = other._shape, t._shape
+        if os_ != ts:                  # other must broadcast to t's shape
+            k = len(ts) - len(os_)
+            if k < 0 or any(n != 1 and n != ts[k + i] for i, n in enumerate(os_)):
+                return False
+        o = other._data
+    elif other.__class__ is float or other.__class__ is int:
+        o = other
+    else:
+        return False
+    s = t._stride
+    if s is not None and 0 in s:
+        return False
+    t._buffer()
+    x = t._data
+    if not into(name, x, o, x):
+        return False
+    st._version += 1
+    return True
+
+
 # -- dtype / device ---------------------------------------------------------------------------
 
 class ToCopy(Op):

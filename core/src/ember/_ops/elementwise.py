@@ -8,8 +8,9 @@ import math
 from .. import _dtype as D
 from .._tensor import Tensor, _from_native
 from ..autograd.grad_mode import STATE
+from ..autograd.function import _apply_with_grad
 from ._reg import export, method, EXPORTS
-from .core import Op, _inplace, write_out, _check_same_device
+from .core import Op, _inplace, write_out, _check_same_device, _binary_into
 
 _FAST = {}      # Function class -> backend primitive name, for _binary's fast path
 _LN2 = math.log(2.0)
@@ -389,11 +390,14 @@ def _nd(x):
 
 def _binary_fn(name, prim, bw, save):
     cap = name.capitalize()
+    # inputs come promoted to one dtype (_promote2), which these ops keep
+    same_dtype = name in ("add", "sub", "mul", "div", "maximum", "minimum")
 
     def forward(ctx, a, b):
         p = a if isinstance(a, Tensor) else b
         st = p._storage
-        r = _from_native(getattr(st._be, prim)(_nd(a), _nd(b)), st._be, st.device)
+        r = _from_native(getattr(st._be, prim)(_nd(a), _nd(b)), st._be, st.device,
+                         p._dtype if same_dtype else None)
         if save == "ab":
             ctx.save_for_backward(a if isinstance(a, Tensor) else None,
                                   b if isinstance(b, Tensor) else None)
@@ -406,13 +410,18 @@ def _binary_fn(name, prim, bw, save):
 
     def backward(ctx, g):
         if save == "":
+            if name == "sub":
+                na, nb = ctx.needs_input_grad[:2]
+                return (g if na else None), (-g if nb else None)
             return bw(None, None, None, g)
         s = ctx.saved_tensors
         a = s[0] if s[0] is not None else ctx.sa
         b = s[1] if s[1] is not None else ctx.sb
         y = s[2] if save == "aby" else None
-        ga, gb = bw(a, b, y, g)
         na, nb = ctx.needs_input_grad[:2]
+        if name in _ONE_SIDED:      # compute only the gradients that are needed
+            return bw(a, b, y, g, na, nb)
+        ga, gb = bw(a, b, y, g)
         return (ga if na else None), (gb if nb else None)
 
     return type(cap, (Op,), {"forward": staticmethod(forward), "backward": staticmethod(backward),
@@ -427,10 +436,15 @@ def _t_or(x, like):
     return x
 
 
+#: binary ops whose backward takes (a, b, y, g, needs_a, needs_b) and skips unneeded sides
+_ONE_SIDED = {"mul", "div"}
+
 Add = _binary_fn("add", "add", lambda a, b, y, g: (g, g), "")
 Sub = _binary_fn("sub", "sub", lambda a, b, y, g: (g, -g), "")
-Mul = _binary_fn("mul", "mul", lambda a, b, y, g: (g * _conj(b), g * _conj(a)), "ab")
-Div = _binary_fn("div", "div", lambda a, b, y, g: (g / _conj(b), -g * _conj(y) / _conj(b)), "aby")
+Mul = _binary_fn("mul", "mul", lambda a, b, y, g, na, nb: (
+    g * _conj(b) if na else None, g * _conj(a) if nb else None), "ab")
+Div = _binary_fn("div", "div", lambda a, b, y, g, na, nb: (
+    g / _conj(b) if na else None, -g * _conj(y) / _conj(b) if nb else None), "aby")
 Atan2 = _binary_fn("atan2", "atan2",
                    lambda a, b, y, g: (g * b / (a * a + b * b), -g * a / (a * a + b * b)), "ab")
 Hypot = _binary_fn("hypot", "hypot", lambda a, b, y, g: (g * a / y, g * b / y), "aby")
@@ -507,23 +521,26 @@ def _raise_if_not_broadcastable(op, a, b):
 
 
 def _binary_unchecked(fn, a, b, op, policy):
-    # fast path: same dtype and device (or a weak scalar), no graph to record
+    # fast path: same dtype and device (or a weak scalar): no promotion to do, and the
+    # graph node (when one is recorded) is made directly (NOTE [apply fast path])
     prim = _FAST.get(fn)
     if prim is not None and a.__class__ is Tensor:
         sa = a._storage
         if b.__class__ is Tensor:
             sb = b._storage
-            if (a._dtype is b._dtype and (sa.device is sb.device) and
-                    not (STATE.grad_enabled and (a._rg or b._rg))):
+            if a._dtype is b._dtype and (sa.device is sb.device):
+                if STATE.grad_enabled and (a._rg or b._rg):
+                    return _apply_with_grad(fn, (a, b), None)
                 be = sa._be
                 return _from_native(getattr(be, prim)(a._data, b._data), be, sa.device,
                                     a._dtype if policy == "promote" else None)
         elif ((b.__class__ is float or b.__class__ is int) and
               (a._dtype.is_floating_point or a._dtype.is_complex)):
-            if not (STATE.grad_enabled and a._rg):
-                be = sa._be
-                return _from_native(getattr(be, prim)(a._data, b), be, sa.device,
-                                    a._dtype if policy == "promote" else None)
+            if STATE.grad_enabled and a._rg:
+                return _apply_with_grad(fn, (a, b), None)
+            be = sa._be
+            return _from_native(getattr(be, prim)(a._data, b), be, sa.device,
+                                a._dtype if policy == "promote" else None)
     a, b, dt = _promote2(a, b, op, policy)
     if op in ("maximum", "minimum", "fmax", "fmin") and not (
             isinstance(a, Tensor) and isinstance(b, Tensor)):
@@ -645,11 +662,25 @@ def floor_divide(input, other, *, out=None):
 for _name, _fn in (("add", add), ("sub", sub), ("mul", mul), ("div", div),
                    ("floor_divide", floor_divide), ("subtract", sub), ("multiply", mul),
                    ("divide", div), ("true_divide", div)):
-    def _mk(f):
+    def _mk(f, into):
         def op_(self, other, **kw):
+            # the result written straight into self when the backend can (no copy)
+            if into is not None and (not kw or (len(kw) == 1 and "alpha" in kw
+                                                and into in ("add", "sub"))):
+                alpha = kw.get("alpha", 1)
+                o = other
+                if alpha != 1:
+                    if isinstance(o, Tensor) and STATE.grad_enabled and o._rg:
+                        o = None
+                    else:
+                        o = o * alpha          # as add() / sub() do
+                if o is not None and _binary_into(self, into, o):
+                    return self
             return _inplace(self, lambda s: f(s, other, **kw), other)
         return op_
-    export(_name + "_", function=False)(_mk(_fn))
+    export(_name + "_", function=False)(_mk(_fn, {
+        "add": "add", "sub": "sub", "subtract": "sub", "mul": "mul", "multiply": "mul",
+        "div": "div", "divide": "div", "true_divide": "div"}.get(_name)))
 
 
 @export("pow")
@@ -1033,6 +1064,20 @@ _OPS = {
 }
 for _n, _f in _OPS.items():
     method(_n, _ni(_f))
+
+
+def _ni_binary(fn, name):
+    # the operators of add and mul without the keyword-argument layer (per-op overhead)
+    def op(self, other):
+        try:
+            return _binary(fn, self, other, name, "promote")
+        except TypeError:
+            return NotImplemented
+    return op
+
+
+method("__add__", _ni_binary(Add, "add"))
+method("__mul__", _ni_binary(Mul, "mul"))
 method("__neg__", lambda s: EXPORTS["neg"](s))
 method("__pos__", lambda s: s)
 method("__abs__", lambda s: EXPORTS["abs"](s))

@@ -25,7 +25,7 @@ from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
 
 
 def _make_grads(outputs, grads):
-    from .._tensor import Tensor
+    from .._tensor import Tensor, _from_native
     from .. import _creation
     out = []
     for i, (o, g) in enumerate(zip(outputs, grads)):
@@ -37,7 +37,9 @@ def _make_grads(outputs, grads):
             if not (o._dtype.is_floating_point or o._dtype.is_complex):
                 raise RuntimeError("grad can be implicitly created only for real scalar "
                                    "outputs but got " + str(o._dtype))
-            g = _creation.ones(o._shape, dtype=o._dtype, device=o.device)
+            st = o._storage       # the seed gradient: ones on o's device (one kernel call)
+            g = _from_native(st._be.full(o._shape, 1, o._dtype, st.device.index), st._be,
+                             st.device, o._dtype)
         elif not isinstance(g, Tensor):
             g = _creation.tensor(g, dtype=o._dtype, device=o.device)
         else:
@@ -53,10 +55,11 @@ def _make_grads(outputs, grads):
 
 
 def _seq(x):
-    from .._tensor import Tensor
     if x is None:
         return None
-    if isinstance(x, Tensor):
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    if hasattr(x, "_storage"):         # a Tensor
         return [x]
     return list(x)
 

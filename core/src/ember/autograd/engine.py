@@ -11,7 +11,9 @@ inputs instead of accumulating into ``.grad``, and only runs nodes that lead to 
 from __future__ import annotations
 
 import heapq
+from sys import getrefcount as _getrefcount
 
+from . import anomaly_mode as _anomaly
 from .graph import AccumulateGrad, grad_accumulator
 from .grad_mode import STATE
 
@@ -26,11 +28,24 @@ def _add(a, b):
     return a + b
 
 
+def _put(buffers, node, nr, g):
+    """Sum gradient ``g`` into the (node, output) slot ``nr``."""
+    buf = buffers.get(node)
+    if buf is None:
+        buffers[node] = {nr: g}
+    else:
+        old = buf.get(nr)
+        buf[nr] = g if old is None else old + g
+
+
 def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                  allow_unused=False, accumulate=True):
     """roots: tensors; grad_roots: matching gradient tensors. Returns captured grads for
-    ``inputs`` (a tuple of tensors) when given with ``accumulate=False``."""
-    from . import anomaly_mode
+    ``inputs`` (a tuple of tensors) when given with ``accumulate=False``.
+
+    NOTE [engine fast path]: the loop below runs once per graph node, so it keeps to plain
+    dict/heap operations; capture points, hooks and anomaly checks cost one test each when
+    unused."""
     root_edges = []
     for t, g in zip(roots, grad_roots):
         if t.grad_fn is not None:
@@ -57,19 +72,19 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
 
     # dependency counting (iterative DFS)
     deps = {}
-    seen = set()
     stack = [e[0][0] for e in root_edges]
-    for n in stack:
-        seen.add(n)
+    seen = set(stack)
     while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
+        for nxt, _ in stack.pop().next_functions:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+            if nxt in deps:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
 
     needed = None
     if inputs is not None:
@@ -95,23 +110,50 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
 
     results = [None] * (len(inputs) if inputs is not None else 0)
     cap_nodes = {k[0] for k in capture}
+    anomaly = _anomaly._state
+    heappop, heappush = heapq.heappop, heapq.heappush
     prev = STATE.grad_enabled
     STATE.grad_enabled = bool(create_graph)
     try:
         while ready:
-            _, _, node = heapq.heappop(ready)
-            buf = buffers.pop(node, {})
-            n_out = max(len(getattr(node, "_out_meta", ()) or ()), (max(buf) + 1) if buf else 1)
-            grads = [buf.get(i) for i in range(n_out)]
-            # tensor hooks (registered on the output slot this node consumes)
-            if isinstance(node, AccumulateGrad):
+            node = heappop(ready)[2]
+            buf = buffers.pop(node, None)
+            if node.__class__ is AccumulateGrad or isinstance(node, AccumulateGrad):
+                g = buf.pop(0, None) if buf else None
                 hooks = node.variable.__dict__.get("_leaf_hooks")
-                if hooks and grads[0] is not None:
+                if hooks and g is not None:
                     for h in list(hooks):
-                        r = h(grads[0])
+                        r = h(g)
                         if r is not None:
-                            grads[0] = r
-            elif node._pre_hooks:
+                            g = r
+                if node._node_pre_hooks:
+                    for h in list(node._node_pre_hooks):
+                        r = h((g,))
+                        if r is not None:
+                            g = r[0]
+                if capture:
+                    idx = capture.get((node, 0))
+                    if idx is not None:
+                        for i in idx:
+                            results[i] = g
+                if needed is not None and node not in needed:
+                    continue
+                if accumulate and g is not None:
+                    # fresh: only this frame holds g (NOTE [in-place kernels], ember.backend)
+                    fresh = not create_graph and _getrefcount(g) == 2
+                    node.apply((g,), fresh)
+                continue
+            out_meta = getattr(node, "_out_meta", None)
+            n_out = len(out_meta) if out_meta else 1
+            if buf:
+                top = max(buf) + 1
+                if top > n_out:
+                    n_out = top
+                grads = [buf.get(i) for i in range(n_out)]
+            else:
+                grads = [None] * n_out
+            # tensor hooks (registered on the output slot this node consumes)
+            if node._pre_hooks:
                 for nr, hs in node._pre_hooks.items():
                     if nr < len(grads) and grads[nr] is not None:
                         for h in list(hs):
@@ -123,21 +165,18 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                     r = h(tuple(grads))
                     if r is not None:
                         grads = list(r)
-            for nr in range(len(grads)):
-                idx = capture.get((node, nr))
-                if idx is not None:
-                    for i in idx:
-                        results[i] = grads[nr]
+            if capture:
+                for nr in range(len(grads)):
+                    idx = capture.get((node, nr))
+                    if idx is not None:
+                        for i in idx:
+                            results[i] = grads[nr]
             if needed is not None and node not in needed:
-                continue
-            if isinstance(node, AccumulateGrad):
-                if accumulate and grads[0] is not None:
-                    node.apply((grads[0].detach() if not create_graph else grads[0],))
                 continue
             if node._released:
                 node.saved_tensors  # raises the "backward a second time" error
-            if anomaly_mode.enabled():
-                in_grads = anomaly_mode.run_checked(node, grads)
+            if anomaly["on"]:
+                in_grads = _anomaly.run_checked(node, grads)
             else:
                 in_grads = node.apply(tuple(grads))
             if node._hooks:
@@ -145,22 +184,23 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                     r = h(in_grads, tuple(grads))
                     if r is not None:
                         in_grads = tuple(r)
+            del grads, buf
             if not retain_graph:
                 node._release()
             for (nxt, nr), g in zip(node.next_functions, in_grads):
                 if nxt is None:
                     continue
                 if g is not None:
-                    b = buffers.setdefault(nxt, {})
-                    b[nr] = _add(b.get(nr), g)
+                    _put(buffers, nxt, nr, g)
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
                     if nxt in buffers or nxt in cap_nodes:
-                        heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+                        heappush(ready, (-nxt._seq, id(nxt), nxt))
                     else:
                         # no gradient reached it: its subgraph still needs its deps released
                         _propagate_none(nxt, deps, buffers, ready)
+            del in_grads
     finally:
         STATE.grad_enabled = prev
     if inputs is not None:

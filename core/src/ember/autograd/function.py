@@ -23,12 +23,15 @@ __all__ = ["Function", "FunctionCtx", "BackwardNode", "once_differentiable"]
 
 
 _T = []
+_H = {}     # helpers from modules that import this one (filled on first use)
 
 
 def _tensor_cls():
     if not _T:
-        from .._tensor import Tensor
+        from .._tensor import Tensor, _from_native_like, _sum_to
         _T.append(Tensor)
+        _H["from_native_like"] = _from_native_like
+        _H["sum_to"] = _sum_to
     return _T[0]
 
 
@@ -81,14 +84,17 @@ class BackwardNode(Node, FunctionCtx):
     """The graph node of one ``Function`` application; also the ``ctx`` its methods see."""
 
     _fn = None
-
-    def __init__(self):
-        Node.__init__(self)
-        self._in_meta = ()
-        self._versions = ()
+    _in_meta = ()
+    _versions = ()
 
     def name(self):
         return self._name
+
+    @property
+    def needs_input_grad(self):
+        """One bool per ``forward`` argument: does it need a gradient (derived from the
+        graph edges, so that recording a node stores less)."""
+        return tuple(e[0] is not None for e in self.next_functions)
 
     @property
     def saved_tensors(self):
@@ -134,24 +140,21 @@ class BackwardNode(Node, FunctionCtx):
         self._saved = ()
 
     def apply(self, grads):
-        from .._tensor import _sum_to
+        Tensor = _T[0] if _T else _tensor_cls()
         fn = self._fn
-        if self.materialize_grads:
+        if self.materialize_grads and not all(g is not None for g in grads):
             grads = tuple(g if g is not None else self._zeros_for_output(i)
                           for i, g in enumerate(grads))
         res = fn.backward(self, *grads)
-        if not isinstance(res, tuple):
-            res = (res,)
+        if res.__class__ is not tuple:
+            res = tuple(res) if isinstance(res, tuple) else (res,)
         meta = self._in_meta
         n = len(meta)
         if len(res) < n:
-            if len(res) > 0 and all(r is None for r in res[len(res):]):
-                pass
             raise RuntimeError(
                 f"function {fn.__name__}.backward returned an incorrect number of gradients "
                 f"(expected {n}, got {len(res)})")
         out = []
-        Tensor = _tensor_cls()
         for i in range(n):
             m = meta[i]
             g = res[i]
@@ -164,7 +167,7 @@ class BackwardNode(Node, FunctionCtx):
             shape, dtype, dev = m
             if g._shape != shape:
                 try:
-                    g = _sum_to(g, shape)
+                    g = _H["sum_to"](g, shape)
                 except RuntimeError:
                     raise RuntimeError(
                         f"Function {self.name()} returned an invalid gradient at index {i} - "
@@ -254,48 +257,49 @@ class Function(metaclass=_FunctionMeta):
 
 def _wrap_outputs(out, args):
     Tensor = _T[0] if _T else _tensor_cls()
-    from .._tensor import _from_native_like
+    wrap = _H["from_native_like"]
     if isinstance(out, tuple):
         return tuple(o if (o is None or isinstance(o, Tensor) or not hasattr(o, "shape"))
-                     else _from_native_like(o, args) for o in out)
+                     else wrap(o, args) for o in out)
     if isinstance(out, Tensor) or not hasattr(out, "shape"):
         return out
-    return _from_native_like(out, args)
+    return wrap(out, args)
+
+
+_NO_EDGE = (None, 0)
 
 
 def _apply_with_grad(cls, args, kwargs):
+    """Run ``cls.forward`` with a new node as ctx and connect its outputs to the graph.
+
+    NOTE [apply fast path]: this runs for every differentiable op while grad is on, so it is
+    written for the common case (tensor inputs, one output, nothing dirty or
+    non-differentiable) with plain loops and attribute access; the general cases share the
+    same code below it."""
     Tensor = _T[0] if _T else _tensor_cls()
     node = cls._backward_cls()
     if _anomaly._state["on"]:
         _anomaly.record_stack(node)
     edges = []
     meta = []
-    needs_in = []
     for a in args:
-        if isinstance(a, Tensor):
-            if a._rg:
-                gf = a.grad_fn
-                edges.append((gf, a._output_nr) if gf is not None else (grad_accumulator(a), 0))
-                meta.append((a._shape, a._dtype, a.device))
-                needs_in.append(True)
-            else:
-                edges.append((None, 0))
-                meta.append(None)
-                needs_in.append(False)
+        if isinstance(a, Tensor) and a._rg:
+            gf = a.grad_fn
+            edges.append((gf, a._output_nr) if gf is not None else (grad_accumulator(a), 0))
+            meta.append((a._shape, a._dtype, a._storage.device))
         else:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
             meta.append(None)
-            needs_in.append(False)
     node.next_functions = tuple(edges)
     node._in_meta = tuple(meta)
-    node.needs_input_grad = tuple(needs_in)
     prev = STATE.grad_enabled
     STATE.grad_enabled = False
     try:
-        out = cls.forward(node, *args, **kwargs)
+        out = cls.forward(node, *args, **kwargs) if kwargs else cls.forward(node, *args)
     finally:
         STATE.grad_enabled = prev
-    out = _wrap_outputs(out, args)
+    if out.__class__ is not Tensor:
+        out = _wrap_outputs(out, args)
     single = not isinstance(out, tuple)
     outs = (out,) if single else out
     dirty = node._dirty
@@ -305,18 +309,24 @@ def _apply_with_grad(cls, args, kwargs):
         if not isinstance(o, Tensor):
             out_meta.append(None)
             continue
-        out_meta.append((o._shape, o._dtype, o.device))
-        if any(o is n for n in non_diff) or not (o._dtype.is_floating_point or o._dtype.is_complex):
+        dt = o._dtype
+        out_meta.append((o._shape, dt, o._storage.device))
+        if not (dt.is_floating_point or dt.is_complex):
             continue
-        if any(o is d for d in dirty):
+        if non_diff and any(o is n for n in non_diff):
+            continue
+        if dirty and any(o is d for d in dirty):
             if o.grad_fn is None and o._rg and STATE.grad_enabled:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                    "in-place operation.")
             o._storage._version += 1
-        elif any(o is a for a in args):
-            # forward returned an input unchanged: give the output its own identity
-            o = o._alias()
-            outs = outs[:i] + (o,) + outs[i + 1:]
+        else:
+            for a in args:
+                if o is a:
+                    # forward returned an input unchanged: give the output its own identity
+                    o = o._alias()
+                    outs = outs[:i] + (o,) + outs[i + 1:]
+                    break
         o.grad_fn = node
         o._output_nr = i
         o._rg = True
@@ -334,10 +344,11 @@ def _apply_with_grad(cls, args, kwargs):
             if not isinstance(s, Tensor):
                 raise TypeError(f"save_for_backward can only save tensors, but argument got "
                                 f"{type(s).__name__}")
-            k = next((j for j, o in enumerate(outs) if o is s), None)
-            if k is not None:
-                conv.append(_SavedOut(s._alias(), k, s._storage._version))
-                vers.append(0)
+            for k, o in enumerate(outs):
+                if o is s:
+                    conv.append(_SavedOut(s._alias(), k, s._storage._version))
+                    vers.append(0)
+                    break
             else:
                 conv.append(s)
                 vers.append(s._storage._version)

@@ -19,14 +19,15 @@ class Node:
     """
 
     _name = "Node"
+    # defaults shared by all nodes (a node stores only what it sets: creating one is cheap)
+    next_functions = ()
+    _pre_hooks = None              # {output_nr: [fn(grad) -> grad|None]} (tensor hooks)
+    _node_pre_hooks = None
+    _hooks = None                  # [fn(grad_inputs, grad_outputs)]
+    _released = False
 
     def __init__(self):
-        self.next_functions = ()
         self._seq = next(_seq)
-        self._pre_hooks = None     # {output_nr: [fn(grad) -> grad|None]} (tensor hooks)
-        self._node_pre_hooks = None
-        self._hooks = None         # [fn(grad_inputs, grad_outputs)]
-        self._released = False
 
     def name(self) -> str:
         return self._name
@@ -81,18 +82,30 @@ class AccumulateGrad(Node):
 
     _name = "AccumulateGrad"
 
-    def __init__(self, variable):
-        super().__init__()
-        self.variable = variable
-        self._post_acc = None
+    _post_acc = None
 
-    def apply(self, grads):
-        from .._tensor import _accumulate_into_grad
-        _accumulate_into_grad(self.variable, grads[0])
+    def __init__(self, variable):
+        self._seq = next(_seq)
+        self.variable = variable
+
+    def apply(self, grads, fresh=False):
+        """Accumulate ``grads[0]`` into the leaf's ``.grad``; ``fresh``: the caller holds the
+        only reference to that gradient (it may then become ``.grad`` without a copy)."""
+        _accumulate_into_grad = _ACC[0] if _ACC else _load_acc()
+        _accumulate_into_grad(self.variable, grads[0], fresh=fresh)
         if self._post_acc:
             for h in list(self._post_acc):
                 h(self.variable)
         return ()
+
+
+_ACC = []
+
+
+def _load_acc():
+    from .._tensor import _accumulate_into_grad
+    _ACC.append(_accumulate_into_grad)
+    return _accumulate_into_grad
 
 
 def grad_accumulator(t):

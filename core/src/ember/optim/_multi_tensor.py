@@ -45,6 +45,11 @@ instead). The kernel must apply exactly the arithmetic of the optimizer's update
 weight_decay, decoupled_weight_decay, amsgrad, maximize, step)``: one Adam/AdamW step in place;
 ``max_exp_avg_sq`` is None without amsgrad; ``step`` is the step number after the increment;
 returns None, or ``NotImplemented`` for a dtype it does not handle.
+
+``sgd_step(params, grads, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov,
+maximize)``: one SGD step in place; ``momentum_buffer`` is the flat buffer of every parameter's
+momentum (None without momentum); returns None, or ``NotImplemented`` for a dtype it does not
+handle or when momentum is used and the buffers do not exist yet (the first step).
 """
 
 from __future__ import annotations

@@ -25,6 +25,15 @@ def sgd_update(param, grad, s, group) -> None:
     param.add_(grad, alpha=-lr)
 
 
+def _sgd_kernel(fn, params, grads, flats, scalars, group):
+    """Adapter for the backends' fused ``sgd_step`` (NOTE [fused optimizer kernels])."""
+    out = fn(params, grads, flats.get("momentum_buffer"), lr=value(group["lr"]),
+             momentum=group["momentum"], dampening=group["dampening"],
+             weight_decay=value(group["weight_decay"]), nesterov=group["nesterov"],
+             maximize=group["maximize"])
+    return NotImplemented if out is NotImplemented else {}
+
+
 class SGD(ElementwiseOptimizer):
     """Stochastic gradient descent, optionally with momentum.
 
@@ -55,6 +64,7 @@ class SGD(ElementwiseOptimizer):
 
     _scalars = ()
     _complex_ok = True
+    _kernel = ("sgd_step", _sgd_kernel)
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
