@@ -176,20 +176,27 @@ def _no_complex_order(x, op):
                            f"reduce x.real or x.abs() instead")
 
 
-def _minmax_dim(input, dim, keepdim, largest, name):
-    cls = RT.max if largest else RT.min
+def _select_dim(input, dim, keepdim, name, result, gather, pick):
+    """``result(values, indices)`` of a reduction that selects one entry of each slice along
+    ``dim``: ``pick(d)`` gives the int64 indices of the chosen entries (keepdim shape, no
+    gradient) and ``gather`` (a ``_Gather`` op) takes their values, so the gradient flows to
+    them. A 0-d input is its own result at index 0; an empty ``dim`` is an ``IndexError``."""
     d = _wrap_dim(dim, input.dim(), name)
     if input.dim() == 0:
-        return cls(input.clone(), _zeros((), D.int64, input))
+        return result(input.clone(), _zeros((), D.int64, input))
     if input._shape[d] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    idx = pick(d)
+    vals = gather.apply(input, idx, d, not keepdim)
+    return result(vals, idx if keepdim else idx.squeeze(d))
+
+
+def _minmax_dim(input, dim, keepdim, largest, name):
     be = input._storage._be
     f = be.argmax if largest else be.argmin
-    idx = _wrap(f(input._data, d, True), input, D.int64)
-    vals = (_MaxValues if largest else _MinValues).apply(input, idx, d, not keepdim)
-    if not keepdim:
-        idx = idx.squeeze(d)
-    return cls(vals, idx)
+    return _select_dim(input, dim, keepdim, name, RT.max if largest else RT.min,
+                       _MaxValues if largest else _MinValues,
+                       lambda d: _wrap(f(input._data, d, True), input, D.int64))
 
 
 def _make_minmax(name, largest):
@@ -782,31 +789,25 @@ _ModeValues = _named("Mode")
 
 
 def _median_dim(input, dim, keepdim, ignore_nan, name):
-    cls = RT.nanmedian if ignore_nan else RT.median
-    d = _wrap_dim(dim, input.dim(), name)
-    if input.dim() == 0:
-        return cls(input.clone(), _zeros((), D.int64, input))
-    n = input._shape[d]
-    if n == 0:
-        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-    where = EXPORTS["where"]
-    with no_grad():
-        si = sort_indices(input, d)
-        if input._dtype.is_floating_point:
-            nn = input.isnan().sum(d, keepdim=True)
-            if ignore_nan:
-                k = ((n - nn - 1) // 2).clamp(min=0)
+    def pick(d):
+        n = input._shape[d]
+        where = EXPORTS["where"]
+        with no_grad():
+            si = sort_indices(input, d)
+            if input._dtype.is_floating_point:
+                nn = input.isnan().sum(d, keepdim=True)
+                if ignore_nan:
+                    k = ((n - nn - 1) // 2).clamp(min=0)
+                else:
+                    k = where(nn > 0, n - nn, (n - 1) // 2)
             else:
-                k = where(nn > 0, n - nn, (n - 1) // 2)
-        else:
-            shape = input._shape[:d] + (1,) + input._shape[d + 1:]
-            k = _zeros(shape, D.int64, input) + (n - 1) // 2
-        be = input._storage._be
-        idx = _wrap(be.take_along_axis(si._data, k._data, d), input, D.int64)
-    vals = (_NanmedianValues if ignore_nan else _MedianValues).apply(input, idx, d, not keepdim)
-    if not keepdim:
-        idx = idx.squeeze(d)
-    return cls(vals, idx)
+                shape = input._shape[:d] + (1,) + input._shape[d + 1:]
+                k = _zeros(shape, D.int64, input) + (n - 1) // 2
+            be = input._storage._be
+            return _wrap(be.take_along_axis(si._data, k._data, d), input, D.int64)
+
+    return _select_dim(input, dim, keepdim, name, RT.nanmedian if ignore_nan else RT.median,
+                       _NanmedianValues if ignore_nan else _MedianValues, pick)
 
 
 def _make_median(name, ignore_nan):
@@ -843,34 +844,28 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     Example: ``ember.mode(ember.tensor([1, 2, 2, 1, 3]))`` is ``(values=tensor(1),
     indices=tensor(3))``."""
     _no_complex_order(input, "mode")
-    d = _wrap_dim(dim, input.dim(), "mode")
-    if input.dim() == 0:
-        res = RT.mode(input.clone(), _zeros((), D.int64, input))
-        return _out_pair(res, out, RT.mode) if out is not None else res
-    n = input._shape[d]
-    if n == 0:
-        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
-    be = input._storage._be
-    nd = input.dim()
-    with no_grad():
-        si = sort_indices(input, d, False, True)
-        s = be.take_along_axis(input._data, si._data, d)
-        neq = be.ne(be.getitem(s, _axis_key(nd, d, slice(1, n))),
-                    be.getitem(s, _axis_key(nd, d, slice(0, n - 1))))
-        head = be.full(input._shape[:d] + (1,) + input._shape[d + 1:], True, D.bool_,
-                       input._storage.device.index)
-        starts = be.concat([head, neq], d)
-        pos = _positions(input, input._shape, d)
-        run_start, _ = cum_extreme_native(_wrap(be.where(starts, pos, 0), input, D.int64), d,
-                                          True)
-        count = be.add(be.sub(pos, run_start), 1)
-        best = be.eq(count, be.max(count, (d,), True))
-        p = be.argmax(best, d, True)
-        idx = _wrap(be.take_along_axis(si._data, p, d), input, D.int64)
-    vals = _ModeValues.apply(input, idx, d, not keepdim)
-    if not keepdim:
-        idx = idx.squeeze(d)
-    res = RT.mode(vals, idx)
+
+    def pick(d):
+        n = input._shape[d]
+        be = input._storage._be
+        nd = input.dim()
+        with no_grad():
+            si = sort_indices(input, d, False, True)
+            s = be.take_along_axis(input._data, si._data, d)
+            neq = be.ne(be.getitem(s, _axis_key(nd, d, slice(1, n))),
+                        be.getitem(s, _axis_key(nd, d, slice(0, n - 1))))
+            head = be.full(input._shape[:d] + (1,) + input._shape[d + 1:], True, D.bool_,
+                           input._storage.device.index)
+            starts = be.concat([head, neq], d)
+            pos = _positions(input, input._shape, d)
+            run_start, _ = cum_extreme_native(_wrap(be.where(starts, pos, 0), input, D.int64),
+                                              d, True)
+            count = be.add(be.sub(pos, run_start), 1)
+            best = be.eq(count, be.max(count, (d,), True))
+            p = be.argmax(best, d, True)
+            return _wrap(be.take_along_axis(si._data, p, d), input, D.int64)
+
+    res = _select_dim(input, dim, keepdim, "mode", RT.mode, _ModeValues, pick)
     return _out_pair(res, out, RT.mode) if out is not None else res
 
 
@@ -967,14 +962,23 @@ nanquantile = export("nanquantile")(_make_quantile("nanquantile", True))
 
 # -- unique / unique_consecutive -----------------------------------------------------------------
 
+def _differs_from_previous(be, a, n):
+    """``a[1:] != a[:-1]`` along axis 0 of the native ``a`` (``n`` long)."""
+    return be.ne(be.getitem(a, (slice(1, n),)), be.getitem(a, (slice(0, n - 1),)))
+
+
+def _run_starts(be, neq, dev_i):
+    """The mask of run starts along axis 0: ``neq`` (from ``_differs_from_previous``) with
+    True prepended for the first entry."""
+    return be.concat([be.full((1,) + tuple(neq.shape[1:]), True, D.bool_, dev_i), neq], 0)
+
+
 def _col_ranks(be, a, like):
     """Dense ranks (int64, from 0) of each entry of the 2-D native ``a`` within its column:
     equal values share a rank, NaNs are all distinct."""
-    n, m = a.shape
+    n = a.shape[0]
     s, si = be.sort(a, 0, False, True)
-    first = be.full((1, m), True, D.bool_, like._storage.device.index)
-    b = be.concat([first, be.ne(be.getitem(s, (slice(1, n),)), be.getitem(s, (slice(0, n - 1),)))
-                   ], 0)
+    b = _run_starts(be, _differs_from_previous(be, s, n), like._storage.device.index)
     rs = be.sub(be.cumsum(be.astype(b, D.int64), 0), 1)
     return be.scatter(be.sub(si, si), si, rs, 0, None)
 
@@ -1020,9 +1024,7 @@ def _unique_impl(input, dim, sort_first, return_inverse, return_counts, name):
         else:
             order, keys = None, flat._data
         if n:
-            b = be.concat([be.full((1,), True, D.bool_, dev_i),
-                           be.ne(be.getitem(keys, (slice(1, n),)),
-                                 be.getitem(keys, (slice(0, n - 1),)))], 0)
+            b = _run_starts(be, _differs_from_previous(be, keys, n), dev_i)
         else:
             b = be.full((0,), False, D.bool_, dev_i)
         starts, rid, counts = _runs(be, b, n, x)
@@ -1045,13 +1047,11 @@ def _unique_impl(input, dim, sort_first, return_inverse, return_counts, name):
         if sort_first:
             key = _row_keys(be, a, x)
             _, order = be.sort(key, 0, False, True)
-            ks = be.take(key, order, 0)
-            neq = be.ne(be.getitem(ks, (slice(1, n),)), be.getitem(ks, (slice(0, n - 1),)))
+            neq = _differs_from_previous(be, be.take(key, order, 0), n)
         else:
             order = None
-            diff = be.ne(be.getitem(a, (slice(1, n),)), be.getitem(a, (slice(0, n - 1),)))
-            neq = be.any(diff, (1,), False)
-        b = be.concat([be.full((1,), True, D.bool_, dev_i), neq], 0)
+            neq = be.any(_differs_from_previous(be, a, n), (1,), False)
+        b = _run_starts(be, neq, dev_i)
         starts, rid, counts = _runs(be, b, n, x)
         rows = starts if order is None else be.take(order, starts, 0)
         values = _wrap(be.take(moved.contiguous()._data, rows, 0), x)
