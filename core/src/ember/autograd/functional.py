@@ -118,6 +118,44 @@ def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retai
                  allow_unused=True)
 
 
+def _prep_inputs(inputs, name, create_graph):
+    """``(is_tuple, inputs)``: the inputs as a tuple of fresh leaves that require grad (views
+    of the given ones under ``create_graph``, so gradients flow back to them)."""
+    is_tuple, inputs = _as_tuple(inputs, "inputs", name)
+    return is_tuple, _grad_pre(inputs, create_graph, True)
+
+
+def _prep_v(v, refs, is_refs_tuple, name, create_graph, refs_desc):
+    """``v`` as a tuple shaped like ``refs`` (the inputs or the outputs, ``refs_desc`` names
+    them for the error when ``v`` is omitted, which needs a single one-element ``refs``)."""
+    if v is not None:
+        _, v = _as_tuple(v, "v", name)
+        v = _grad_pre(v, create_graph, False)
+        _validate_v(v, refs, is_refs_tuple)
+    elif len(refs) != 1 or refs[0].numel() != 1:
+        raise RuntimeError(f"The vector v can only be None if {refs_desc} a single Tensor with "
+                           f"a single element.")
+    return v
+
+
+_V_FOR_INPUT = "the input to the user-provided function is"
+
+
+def _call(func, inputs, name, strict):
+    """``(is_tuple, outputs)`` of ``func(*inputs)``, checked (strict: each requires grad)."""
+    is_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function", name)
+    _check_requires_grad(outputs, "outputs", strict)
+    return is_tuple, outputs
+
+
+def _finish(outputs, res, create_graph, outputs_tuple, res_tuple):
+    """The ``(outputs, result)`` pair returned to the user: detached unless ``create_graph``,
+    single tensors unpacked as they were given."""
+    outputs = _grad_post(outputs, create_graph)
+    res = _grad_post(res, create_graph)
+    return _tuple_post(outputs, outputs_tuple), _tuple_post(res, res_tuple)
+
+
 def _fill_zeros(grads, refs, strict, create_graph, stage):
     ember = _ember()
     res = []
@@ -152,25 +190,13 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
     Example: ``vjp(lambda x: x ** 2, ember.ones(2), ember.ones(2))[1]`` is ``[2., 2.]``."""
     with enable_grad():
-        is_in_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
-        inputs = _grad_pre(inputs, create_graph, True)
-        outputs = func(*inputs)
-        is_out_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                          "vjp")
-        _check_requires_grad(outputs, "outputs", strict)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vjp")
-            v = _grad_pre(v, create_graph, False)
-            _validate_v(v, outputs, is_out_tuple)
-        else:
-            if len(outputs) != 1 or outputs[0].numel() != 1:
-                raise RuntimeError("The vector v can only be None if the user-provided function "
-                                   "returns a single Tensor with a single element.")
+        is_in_tuple, inputs = _prep_inputs(inputs, "vjp", create_graph)
+        is_out_tuple, outputs = _call(func, inputs, "vjp", strict)
+        v = _prep_v(v, outputs, is_out_tuple, "vjp", create_graph,
+                    "the user-provided function returns")
         grads = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
         res = _fill_zeros(grads, inputs, strict, create_graph, "back")
-    outputs = _grad_post(outputs, create_graph)
-    res = _grad_post(res, create_graph)
-    return _tuple_post(outputs, is_out_tuple), _tuple_post(res, is_in_tuple)
+    return _finish(outputs, res, create_graph, is_out_tuple, is_in_tuple)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -180,21 +206,9 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     Example: ``jvp(lambda x: x ** 2, ember.ones(2), ember.ones(2))[1]`` is ``[2., 2.]``."""
     ember = _ember()
     with enable_grad():
-        is_in_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = _grad_pre(inputs, create_graph, True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "jvp")
-            v = _grad_pre(v, create_graph, False)
-            _validate_v(v, inputs, is_in_tuple)
-        else:
-            if len(inputs) != 1 or inputs[0].numel() != 1:
-                raise RuntimeError("The vector v can only be None if the input to the "
-                                   "user-provided function is a single Tensor with a single "
-                                   "element.")
-        outputs = func(*inputs)
-        is_out_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                          "jvp")
-        _check_requires_grad(outputs, "outputs", strict)
+        is_in_tuple, inputs = _prep_inputs(inputs, "jvp", create_graph)
+        v = _prep_v(v, inputs, is_in_tuple, "jvp", create_graph, _V_FOR_INPUT)
+        is_out_tuple, outputs = _call(func, inputs, "jvp", strict)
         grad_outputs = tuple(ember.zeros_like(o).requires_grad_(True) for o in outputs)
         grad_inputs = _autograd_grad(outputs, inputs, grad_outputs, create_graph=True)
         _check_requires_grad(grad_inputs, "grad_inputs", strict)
@@ -204,9 +218,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         else:
             grad_res = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=False)
         jvp_res = _fill_zeros(grad_res, outputs, strict, create_graph, "back_trick")
-    outputs = _grad_post(outputs, create_graph)
-    jvp_res = _grad_post(jvp_res, create_graph)
-    return _tuple_post(outputs, is_out_tuple), _tuple_post(jvp_res, is_out_tuple)
+    return _finish(outputs, jvp_res, create_graph, is_out_tuple, is_out_tuple)
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
@@ -232,12 +244,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             raise ValueError("torch.autograd.functional.jacobian: `strategy=\"forward-mode\"` "
                              "requires `vectorize=True`.")
     with enable_grad():
-        is_in_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
-        inputs = _grad_pre(inputs, create_graph, True)
-        outputs = func(*inputs)
-        is_out_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                          "jacobian")
-        _check_requires_grad(outputs, "outputs", strict)
+        is_in_tuple, inputs = _prep_inputs(inputs, "jacobian", create_graph)
+        is_out_tuple, outputs = _call(func, inputs, "jacobian", strict)
         jac = []
         for i, out in enumerate(outputs):
             rows = [[] for _ in inputs]
@@ -299,9 +307,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
 
 
 def _scalar_fn_output(func, inputs, name, strict):
-    outputs = func(*inputs)
-    is_out_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", name)
-    _check_requires_grad(outputs, "outputs", strict)
+    is_out_tuple, outputs = _call(func, inputs, name, strict)
     if is_out_tuple or len(outputs) != 1:
         raise RuntimeError(f"The function given to {name} should return a single Tensor")
     if outputs[0].numel() != 1:
@@ -316,24 +322,14 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     Example: ``vhp(lambda x: (x ** 3).sum(), ember.ones(2), ember.ones(2))[1]`` is
     ``[6., 6.]``."""
     with enable_grad():
-        is_in_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _grad_pre(inputs, create_graph, True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vhp")
-            v = _grad_pre(v, create_graph, False)
-            _validate_v(v, inputs, is_in_tuple)
-        elif len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single "
-                               "element.")
+        is_in_tuple, inputs = _prep_inputs(inputs, "vhp", create_graph)
+        v = _prep_v(v, inputs, is_in_tuple, "vhp", create_graph, _V_FOR_INPUT)
         outputs = _scalar_fn_output(func, inputs, "vhp", strict)
         jac = _autograd_grad(outputs, inputs, create_graph=True)
         _check_requires_grad(jac, "jacobian", strict)
         grads = _autograd_grad(jac, inputs, v, create_graph=create_graph)
         res = _fill_zeros(grads, inputs, strict, create_graph, "double_back")
-    outputs = _grad_post(outputs, create_graph)
-    res = _grad_post(res, create_graph)
-    return _tuple_post(outputs, False), _tuple_post(res, is_in_tuple)
+    return _finish(outputs, res, create_graph, False, is_in_tuple)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -344,16 +340,8 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     ``[6., 6.]``."""
     ember = _ember()
     with enable_grad():
-        is_in_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _grad_pre(inputs, create_graph, True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "hvp")
-            v = _grad_pre(v, create_graph, False)
-            _validate_v(v, inputs, is_in_tuple)
-        elif len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single "
-                               "element.")
+        is_in_tuple, inputs = _prep_inputs(inputs, "hvp", create_graph)
+        v = _prep_v(v, inputs, is_in_tuple, "hvp", create_graph, _V_FOR_INPUT)
         outputs = _scalar_fn_output(func, inputs, "hvp", strict)
         jac = _autograd_grad(outputs, inputs, create_graph=True)
         _check_requires_grad(jac, "jacobian", strict)
@@ -362,6 +350,4 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         _check_requires_grad(jac, "hessian", strict)
         grads = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)
         res = _fill_zeros(grads, inputs, strict, create_graph, "double_back_trick")
-    outputs = _grad_post(outputs, create_graph)
-    res = _grad_post(res, create_graph)
-    return _tuple_post(outputs, False), _tuple_post(res, is_in_tuple)
+    return _finish(outputs, res, create_graph, False, is_in_tuple)
