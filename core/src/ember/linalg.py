@@ -627,14 +627,30 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     return SVDResult(U, S, Vh)
 
 
+def _values(A, decomposition, op, native, **native_kw):
+    """Eigen- or singular values: from ``decomposition()`` (a differentiable Op's values)
+    when ``A`` needs a gradient, else from the cheaper values-only backend call ``native``."""
+    if A.requires_grad and is_grad_enabled():
+        return decomposition()
+    return _call(op, native, A, **native_kw)
+
+
+def _inverse_gaps(w, conj=False):
+    """``E[..., i, j] = 1 / (w_j - w_i)`` (of the conjugate difference with ``conj``), 0 on
+    the diagonal: the coupling of eigenvector gradients."""
+    eye = _eye(w._shape[-1], w).bool()
+    diff = w.unsqueeze(-2) - w.unsqueeze(-1)
+    if conj:
+        diff = diff.conj()
+    return _where(eye, 0.0, 1.0 / _where(eye, 1.0, diff))
+
+
 def svdvals(A, *, driver=None, out=None):
     """The singular values of ``A``, descending: ``(*, m, n) -> (*, min(m, n))``. Their
     gradient ``U diag(g) Vh`` needs no distinct values."""
     _check_matrix("linalg.svdvals", A)
-    if A.requires_grad and is_grad_enabled():
-        r = _SVD.apply(A, False)[1]
-    else:
-        r = _call("linalg.svdvals", "svd", A, full_matrices=False, compute_uv=False)
+    r = _values(A, lambda: _SVD.apply(A, False)[1], "linalg.svdvals", "svd",
+                full_matrices=False, compute_uv=False)
     return write_out(r, out) if out is not None else r
 
 
@@ -654,10 +670,7 @@ class _Eigh(Op):
         # gA = V (diag(gw) + E o (V^H gV)) V^H with E_ij = 1 / (w_j - w_i), 0 on the diagonal,
         # symmetrised (A is Hermitian), as PyTorch
         w, V = ctx.saved_tensors
-        n = w._shape[-1]
-        eye = _eye(n, w).bool()
-        diff = w.unsqueeze(-2) - w.unsqueeze(-1)
-        E = _where(eye, 0.0, 1.0 / _where(eye, 1.0, diff))
+        E = _inverse_gaps(w)
         core = _diag_embed(gw.to(V._dtype)) + _mm(V.mH, gV) * E.to(V._dtype)
         gA = _mm(_mm(V, core), V.mH)
         return (gA + gA.mH) * 0.5, None
@@ -684,10 +697,8 @@ def eigvalsh(A, UPLO="L", *, out=None):
     """The eigenvalues of Hermitian matrices, ascending: ``(*, n, n) -> (*, n)`` (real)."""
     _check_square("linalg.eigvalsh", A)
     _check_uplo("linalg.eigvalsh", UPLO)
-    if A.requires_grad and is_grad_enabled():
-        r = _Eigh.apply(A, UPLO)[0]
-    else:
-        r = _call("linalg.eigvalsh", "eigh", A, UPLO=UPLO, compute_v=False)
+    r = _values(A, lambda: _Eigh.apply(A, UPLO)[0], "linalg.eigvalsh", "eigh", UPLO=UPLO,
+                compute_v=False)
     return write_out(r, out) if out is not None else r
 
 
@@ -706,13 +717,10 @@ class _Eig(Op):
         # A = V diag(w) V^-1 with unit-norm columns of V, E_ij = 1/conj(w_j - w_i):
         # gA = V^-H (diag(gw) + E o (V^H gV - V^H V Re(diag(V^H gV)))) V^H
         w, V = ctx.saved_tensors
-        n = w._shape[-1]
-        eye = _eye(n, w).bool()
         VhgV = _mm(V.mH, gV)
         diag_re = _diag(VhgV).real.to(V._dtype)
         inner = VhgV - _mm(V.mH, V) * diag_re.unsqueeze(-2)
-        diff = (w.unsqueeze(-2) - w.unsqueeze(-1)).conj()
-        E = _where(eye, 0.0, 1.0 / _where(eye, 1.0, diff))
+        E = _inverse_gaps(w, conj=True)
         core = _diag_embed(gw) + inner * E
         gA = solve(V.mH, _mm(core, V.mH))
         return gA.real if ctx.real_in else gA
@@ -732,9 +740,7 @@ def eig(A, *, out=None):
 def eigvals(A, *, out=None):
     """The (complex) eigenvalues of general square matrices: ``(*, n, n) -> (*, n)``."""
     _check_square("linalg.eigvals", A)
-    if A.requires_grad and is_grad_enabled():
-        return _Eig.apply(A)[0]
-    return _call("linalg.eigvals", "eig", A, compute_v=False)
+    return _values(A, lambda: _Eig.apply(A)[0], "linalg.eigvals", "eig", compute_v=False)
 
 
 # -- norms ----------------------------------------------------------------------------------
