@@ -48,12 +48,47 @@ def check_betas(betas) -> None:
             raise ValueError(f"Invalid beta parameter at index {i}: {b}")
 
 
+def check_adam_args(lr, betas, eps, weight_decay) -> None:
+    """The checks Adam and its variants share, in PyTorch's order: ``lr``, ``eps``,
+    ``betas``, ``weight_decay``."""
+    check_lr(lr)
+    check_eps(eps)
+    check_betas(betas)
+    check_nonneg("weight_decay", weight_decay)
+
+
 def check_fused(fused, foreach, differentiable) -> None:
     if fused:
         if differentiable:
             raise RuntimeError("`fused` does not support `differentiable`")
         if foreach:
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+def fresh_state(p, *tensors: str, **scalars: float) -> dict:
+    """The lazily created state of an elementwise optimizer: ``step`` 0, the given scalar
+    values, then a zero tensor shaped like ``p`` for each name in ``tensors`` (in that
+    order, which is the order ``state_dict`` shows)."""
+    st: dict = {"step": 0.0, **scalars}
+    for name in tensors:
+        st[name] = ember.zeros_like(p)
+    return st
+
+
+def penalized_grad(param, grad, group):
+    """The gradient an update follows: ``grad`` negated with ``maximize``, plus the L2 term
+    ``weight_decay * param``; with ``group["decoupled_weight_decay"]`` (AdamW style) the
+    gradient keeps no such term and ``param`` is scaled by ``1 - lr * weight_decay`` in
+    place instead."""
+    if group["maximize"]:
+        grad = -grad
+    wd = value(group["weight_decay"])
+    if wd != 0:
+        if group.get("decoupled_weight_decay", False):
+            param.mul_(1 - value(group["lr"]) * wd)
+        else:
+            grad = grad.add(param, alpha=wd)
+    return grad
 
 
 class ElementwiseOptimizer(Optimizer):

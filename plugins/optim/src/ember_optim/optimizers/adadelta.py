@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import ember
-
-from ._base import ElementwiseOptimizer, check_eps, check_lr, check_nonneg, value
+from ._base import (ElementwiseOptimizer, check_eps, check_lr, check_nonneg, fresh_state,
+                    penalized_grad, value)
 
 __all__ = ["Adadelta"]
 
@@ -12,12 +11,9 @@ __all__ = ["Adadelta"]
 def adadelta_update(param, grad, s, group) -> None:
     """One Adadelta step for ``param`` (in place); state ``step``, ``square_avg``,
     ``acc_delta``."""
-    lr, rho, eps, wd = value(group["lr"]), group["rho"], group["eps"], group["weight_decay"]
-    if group["maximize"]:
-        grad = -grad
+    lr, rho, eps = value(group["lr"]), group["rho"], group["eps"]
+    grad = penalized_grad(param, grad, group)
     s["step"] = s["step"] + 1
-    if wd != 0:
-        grad = grad.add(param, alpha=wd)
     square_avg, acc_delta = s["square_avg"], s["acc_delta"]
     square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
     std = square_avg.add(eps).sqrt_()
@@ -58,7 +54,6 @@ class Adadelta(ElementwiseOptimizer):
 
     @staticmethod
     def _init_state(p, group):
-        return {"step": 0.0, "square_avg": ember.zeros_like(p),
-                "acc_delta": ember.zeros_like(p)}
+        return fresh_state(p, "square_avg", "acc_delta")
 
     _update = staticmethod(adadelta_update)

@@ -7,19 +7,16 @@ import ember
 from ember.optim._multi_tensor import scalar_dtype
 
 from ._base import (ElementwiseOptimizer, check_eps, check_fused, check_lr, check_nonneg,
-                    value)
+                    penalized_grad, value)
 
 __all__ = ["Adagrad"]
 
 
 def adagrad_update(param, grad, s, group) -> None:
     """One Adagrad step for ``param`` (in place); state ``step``, ``sum``."""
-    lr, wd, eps = value(group["lr"]), group["weight_decay"], group["eps"]
-    if group["maximize"]:
-        grad = -grad
+    lr, eps = value(group["lr"]), group["eps"]
+    grad = penalized_grad(param, grad, group)
     s["step"] = step = s["step"] + 1
-    if wd != 0:
-        grad = grad.add(param, alpha=wd)
     clr = lr / (1 + (step - 1) * group["lr_decay"])
     state_sum = s["sum"]
     state_sum.addcmul_(grad, grad, value=1)

@@ -6,8 +6,7 @@ import math
 
 import ember
 
-from ._base import (ElementwiseOptimizer, check_betas, check_eps, check_fused, check_lr,
-                    check_nonneg, value)
+from ._base import ElementwiseOptimizer, check_adam_args, check_fused, fresh_state, value
 
 __all__ = ["Adam", "AdamW"]
 
@@ -89,10 +88,7 @@ class Adam(ElementwiseOptimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        check_lr(lr)
-        check_eps(eps)
-        check_betas(betas)
-        check_nonneg("weight_decay", weight_decay)
+        check_adam_args(lr, betas, eps, weight_decay)
         check_fused(fused, foreach, differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
@@ -102,7 +98,7 @@ class Adam(ElementwiseOptimizer):
 
     @staticmethod
     def _init_state(p, group):
-        st = {"step": 0.0, "exp_avg": ember.zeros_like(p), "exp_avg_sq": ember.zeros_like(p)}
+        st = fresh_state(p, "exp_avg", "exp_avg_sq")
         if group["amsgrad"]:
             st["max_exp_avg_sq"] = ember.zeros_like(p)
         return st

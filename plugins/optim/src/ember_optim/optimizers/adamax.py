@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import ember
 
-from ._base import (ElementwiseOptimizer, check_betas, check_eps, check_lr, check_nonneg,
-                    value)
+from ._base import ElementwiseOptimizer, check_adam_args, fresh_state, penalized_grad, value
 
 __all__ = ["Adamax"]
 
 
 def adamax_update(param, grad, s, group) -> None:
     """One Adamax step for ``param`` (in place); state ``step``, ``exp_avg``, ``exp_inf``."""
-    lr, wd, eps = value(group["lr"]), group["weight_decay"], group["eps"]
+    lr, eps = value(group["lr"]), group["eps"]
     beta1, beta2 = group["betas"]
-    if group["maximize"]:
-        grad = -grad
+    grad = penalized_grad(param, grad, group)
     s["step"] = step = s["step"] + 1
-    if wd != 0:
-        grad = grad.add(param, alpha=wd)
     exp_avg, exp_inf = s["exp_avg"], s["exp_inf"]
     exp_avg.lerp_(grad, 1 - beta1)
     ember.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
@@ -46,10 +42,7 @@ class Adamax(ElementwiseOptimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
-        check_lr(lr)
-        check_eps(eps)
-        check_betas(betas)
-        check_nonneg("weight_decay", weight_decay)
+        check_adam_args(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         foreach=foreach, maximize=maximize, differentiable=differentiable,
                         capturable=capturable)
@@ -57,6 +50,6 @@ class Adamax(ElementwiseOptimizer):
 
     @staticmethod
     def _init_state(p, group):
-        return {"step": 0.0, "exp_avg": ember.zeros_like(p), "exp_inf": ember.zeros_like(p)}
+        return fresh_state(p, "exp_avg", "exp_inf")
 
     _update = staticmethod(adamax_update)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ember
-
-from ._base import ElementwiseOptimizer, check_lr, check_nonneg, value
+from ._base import ElementwiseOptimizer, check_lr, check_nonneg, fresh_state, penalized_grad, value
 
 __all__ = ["ASGD"]
 
@@ -13,12 +11,9 @@ def asgd_update(param, grad, s, group) -> None:
     """One ASGD step for ``param`` (in place); state ``step``, ``eta``, ``mu`` (0-d) and the
     running average ``ax``."""
     lr, lambd, alpha = value(group["lr"]), group["lambd"], group["alpha"]
-    t0, wd = group["t0"], group["weight_decay"]
-    if group["maximize"]:
-        grad = -grad
+    t0 = group["t0"]
+    grad = penalized_grad(param, grad, group)
     s["step"] = step = s["step"] + 1
-    if wd != 0:
-        grad = grad.add(param, alpha=wd)
     eta, mu = s["eta"], s["mu"]
     param.mul_(1 - lambd * eta)
     param.add_(grad, alpha=-eta)
@@ -65,7 +60,6 @@ class ASGD(ElementwiseOptimizer):
 
     @staticmethod
     def _init_state(p, group):
-        return {"step": 0.0, "eta": value(group["lr"]), "mu": 1.0,
-                "ax": ember.zeros_like(p)}
+        return fresh_state(p, "ax", eta=value(group["lr"]), mu=1.0)
 
     _update = staticmethod(asgd_update)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ember
-
-from ._base import (ElementwiseOptimizer, check_betas, check_eps, check_lr, check_nonneg,
-                    value)
+from ._base import (ElementwiseOptimizer, check_adam_args, check_nonneg, fresh_state,
+                    penalized_grad, value)
 
 __all__ = ["NAdam"]
 
@@ -13,18 +11,12 @@ __all__ = ["NAdam"]
 def nadam_update(param, grad, s, group) -> None:
     """One NAdam step for ``param`` (in place); state ``step``, ``mu_product``, ``exp_avg``,
     ``exp_avg_sq``."""
-    lr, wd, eps = value(group["lr"]), group["weight_decay"], group["eps"]
+    lr, eps = value(group["lr"]), group["eps"]
     beta1, beta2 = group["betas"]
     psi = group["momentum_decay"]
-    if group["maximize"]:
-        grad = -grad
+    grad = penalized_grad(param, grad, group)
     s["step"] = step = s["step"] + 1
     bias_correction2 = 1 - beta2 ** step
-    if wd != 0:
-        if group["decoupled_weight_decay"]:
-            param.mul_(1 - lr * wd)
-        else:
-            grad = grad.add(param, alpha=wd)
     mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
     s["mu_product"] = mu_product = s["mu_product"] * mu
@@ -62,10 +54,7 @@ class NAdam(ElementwiseOptimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        check_lr(lr)
-        check_eps(eps)
-        check_betas(betas)
-        check_nonneg("weight_decay", weight_decay)
+        check_adam_args(lr, betas, eps, weight_decay)
         check_nonneg("momentum_decay", momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
@@ -75,7 +64,6 @@ class NAdam(ElementwiseOptimizer):
 
     @staticmethod
     def _init_state(p, group):
-        return {"step": 0.0, "mu_product": 1.0, "exp_avg": ember.zeros_like(p),
-                "exp_avg_sq": ember.zeros_like(p)}
+        return fresh_state(p, "exp_avg", "exp_avg_sq", mu_product=1.0)
 
     _update = staticmethod(nadam_update)

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import math
 
-import ember
-
-from ._base import (ElementwiseOptimizer, check_betas, check_eps, check_lr, check_nonneg,
-                    value)
+from ._base import ElementwiseOptimizer, check_adam_args, fresh_state, penalized_grad, value
 
 __all__ = ["RAdam"]
 
 
 def radam_update(param, grad, s, group) -> None:
     """One RAdam step for ``param`` (in place); state ``step``, ``exp_avg``, ``exp_avg_sq``."""
-    lr, wd, eps = value(group["lr"]), group["weight_decay"], group["eps"]
+    lr, eps = value(group["lr"]), group["eps"]
     beta1, beta2 = group["betas"]
-    if group["maximize"]:
-        grad = -grad
+    grad = penalized_grad(param, grad, group)
     s["step"] = step = s["step"] + 1
-    if wd != 0:
-        if group["decoupled_weight_decay"]:
-            param.mul_(1 - lr * wd)
-        else:
-            grad = grad.add(param, alpha=wd)
     exp_avg, exp_avg_sq = s["exp_avg"], s["exp_avg_sq"]
     exp_avg.lerp_(grad, 1 - beta1)
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
@@ -63,10 +54,7 @@ class RAdam(ElementwiseOptimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        check_lr(lr)
-        check_eps(eps)
-        check_betas(betas)
-        check_nonneg("weight_decay", weight_decay)
+        check_adam_args(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         decoupled_weight_decay=decoupled_weight_decay,
@@ -75,6 +63,6 @@ class RAdam(ElementwiseOptimizer):
 
     @staticmethod
     def _init_state(p, group):
-        return {"step": 0.0, "exp_avg": ember.zeros_like(p), "exp_avg_sq": ember.zeros_like(p)}
+        return fresh_state(p, "exp_avg", "exp_avg_sq")
 
     _update = staticmethod(radam_update)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ember
 
-from ._base import ElementwiseOptimizer, check_eps, check_lr, check_nonneg, value
+from ._base import (ElementwiseOptimizer, check_eps, check_lr, check_nonneg, fresh_state,
+                    penalized_grad, value)
 
 __all__ = ["RMSprop"]
 
@@ -13,12 +14,9 @@ def rmsprop_update(param, grad, s, group) -> None:
     """One RMSprop step for ``param`` (in place); state ``step``, ``square_avg`` and
     ``momentum_buffer`` (momentum > 0), ``grad_avg`` (centered)."""
     lr, alpha, eps = value(group["lr"]), group["alpha"], group["eps"]
-    wd, momentum = group["weight_decay"], group["momentum"]
-    if group["maximize"]:
-        grad = -grad
+    momentum = group["momentum"]
+    grad = penalized_grad(param, grad, group)
     s["step"] = s["step"] + 1
-    if wd != 0:
-        grad = grad.add(param, alpha=wd)
     square_avg = s["square_avg"]
     square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
     if group["centered"]:
@@ -74,7 +72,7 @@ class RMSprop(ElementwiseOptimizer):
 
     @staticmethod
     def _init_state(p, group):
-        st = {"step": 0.0, "square_avg": ember.zeros_like(p)}
+        st = fresh_state(p, "square_avg")
         if group["momentum"] > 0:
             st["momentum_buffer"] = ember.zeros_like(p)
         if group["centered"]:

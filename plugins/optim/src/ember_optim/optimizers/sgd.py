@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._base import ElementwiseOptimizer, check_fused, check_lr, check_nonneg, value
+from ._base import ElementwiseOptimizer, check_fused, check_lr, check_nonneg, penalized_grad, value
 
 __all__ = ["SGD"]
 
@@ -10,11 +10,8 @@ __all__ = ["SGD"]
 def sgd_update(param, grad, s, group) -> None:
     """One SGD step for ``param`` (in place); ``s`` holds ``momentum_buffer`` after the
     first step when momentum is used (the first buffer is the gradient itself)."""
-    lr, momentum, wd = value(group["lr"]), group["momentum"], value(group["weight_decay"])
-    if group["maximize"]:
-        grad = -grad
-    if wd != 0:
-        grad = grad.add(param, alpha=wd)
+    lr, momentum = value(group["lr"]), group["momentum"]
+    grad = penalized_grad(param, grad, group)
     if momentum != 0:
         buf = s.get("momentum_buffer")
         if buf is None:

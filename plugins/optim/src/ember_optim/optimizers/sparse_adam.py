@@ -6,7 +6,7 @@ import math
 
 import ember
 
-from ._base import ElementwiseOptimizer, check_betas, check_eps, check_lr, value
+from ._base import ElementwiseOptimizer, check_betas, check_eps, check_lr, fresh_state, value
 
 __all__ = ["SparseAdam"]
 
@@ -66,6 +66,6 @@ class SparseAdam(ElementwiseOptimizer):
 
     @staticmethod
     def _init_state(p, group):
-        return {"step": 0.0, "exp_avg": ember.zeros_like(p), "exp_avg_sq": ember.zeros_like(p)}
+        return fresh_state(p, "exp_avg", "exp_avg_sq")
 
     _update = staticmethod(sparse_adam_update)
