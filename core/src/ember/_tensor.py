@@ -19,6 +19,7 @@ from sys import getrefcount as _getrefcount
 from . import _dtype as D
 from ._device import device as _device_cls, get_default_device
 from ._plugins import registry
+from ._size import Size
 from .autograd.grad_mode import STATE
 
 __all__ = ["Tensor", "TypedStorage", "UntypedStorage"]
@@ -222,8 +223,7 @@ class Tensor:
     # -- basic properties -----------------------------------------------------------------
     @property
     def shape(self):
-        from ._size import Size
-        return Size(self._shape)
+        return _tuple_new(Size, self._shape)     # _shape holds ints already
 
     def size(self, dim=None):
         """The shape as ``ember.Size`` or, with ``dim``, one of its sizes."""
@@ -610,6 +610,7 @@ def _from_native(arr, be, dev, dtype=None):
 
 
 _new_object = object.__new__
+_tuple_new = tuple.__new__
 
 
 def _from_native_like(arr, args):

@@ -16,6 +16,7 @@ from .._tensor import (Tensor, _from_native, _prod, _wrap_dim, _contig_strides, 
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE, no_grad
 from ._reg import export, method
+from .._size import Size
 
 _py_sum = builtins.sum
 _py_max = builtins.max
@@ -75,7 +76,6 @@ def broadcast_shapes(*shapes):
                         f"shape mismatch: objects cannot be broadcast to a single shape; "
                         f"sizes {[list(x) for x in shapes]} disagree at dimension {j}")
                 out[j] = n
-    from .._size import Size
     return Size(out)
 
 
@@ -372,8 +372,9 @@ class _ScatterGeom(Op):
     @staticmethod
     def forward(ctx, src, shape, geo):
         ctx.shape, ctx.geo = shape, geo
-        from .._creation import zeros
-        out = zeros(shape, dtype=src._dtype, device=src.device)
+        sst = src._storage
+        be, dev = sst._be, sst.device
+        out = _from_native(be.full(shape, 0, src._dtype, dev.index), be, dev, src._dtype)
         sh, st, off = geo
         buf = out._buffer()
         nb = out._storage._be.write(buf, sh, st, off, src._data)
@@ -544,6 +545,15 @@ def _compute_stride(old_shape, old_stride, new_shape):
 
 
 def _infer_shape(shape, numel, op="view"):
+    if -1 not in shape:                # the common case: every size given
+        known = 1
+        for s in shape:
+            if s < 0:
+                break
+            known *= s
+        else:
+            if known == numel:
+                return tuple(shape)
     shape = list(shape)
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
@@ -565,8 +575,8 @@ def _infer_shape(shape, numel, op="view"):
 
 def _shape_args(args):
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    return tuple(int(a) for a in args)
+        args = args[0]
+    return tuple(map(int, args))
 
 
 @export("view", function=False)

@@ -3,43 +3,72 @@
 from __future__ import annotations
 
 import ember
+from ember._tensor import _from_native
 from ember.autograd import Function
 
 __all__ = ["linear", "bilinear"]
 
 
 class _Linear(Function):
-    """``x @ W^T + b`` as one graph node (the hot path of every MLP)."""
+    """``x @ W^T + b`` as one graph node (the hot path of every MLP).
+
+    Forward, and backward when no graph is being built, call the backend's kernels directly
+    (a matmul, an in-place bias add; two matmuls and a sum), skipping the op layer;
+    under ``create_graph`` the backward is written in ember ops (differentiable again)."""
 
     _node_name = "AddmmBackward0"
 
     @staticmethod
     def forward(ctx, x, w, b):
-        out = x.matmul(w.t())
-        if b is not None:
-            if ember.broadcast_shapes(out.shape, b.shape) == out.shape:
-                out.add_(b)
-            else:
-                out = out + b
         ctx.save_for_backward(x, w)
         ctx.has_bias = b is not None
-        return out
+        st = x._storage
+        be = st._be
+        o, i = w._shape
+        ws = w._strides()
+        wt = be.view(w._buffer(), (i, o), (ws[1], ws[0]), w._offset)      # W^T, no copy
+        out = be.matmul(x._data, wt)
+        if b is not None:
+            if b._dtype is not x._dtype or len(b._shape) > 1:
+                return _from_native(out, be, st.device, x._dtype) + b
+            into = getattr(be, "binary_into", None) if be.aliasing else None
+            if into is None or not into("add", out, b._data, out):
+                out = be.add(out, b._data)
+        return _from_native(out, be, st.device, x._dtype)
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         gx = gw = gb = None
         need = ctx.needs_input_grad
+        o, i = w.shape
+        if ember.is_grad_enabled():                     # create_graph: ember ops
+            if need[0]:
+                gx = g.matmul(w)
+            if need[1]:
+                if g.dim() == 1:
+                    gw = g.reshape(o, 1).matmul(x.reshape(1, i))
+                else:
+                    gw = g.reshape(-1, o).t().matmul(x.reshape(-1, i))
+            if ctx.has_bias and need[2]:
+                gb = g if g.dim() <= 1 else g.reshape(-1, g.shape[-1]).sum(0)
+            return gx, gw, gb
+        st = g._storage
+        be, dev, dt = st._be, st.device, g._dtype
         if need[0]:
-            gx = g.matmul(w)
-        if need[1]:
-            o, i = w.shape
-            if g.dim() == 1:
-                gw = g.reshape(o, 1).matmul(x.reshape(1, i))
-            else:
-                gw = g.reshape(-1, o).t().matmul(x.reshape(-1, i))
-        if ctx.has_bias and need[2]:
-            gb = g if g.dim() <= 1 else g.reshape(-1, g.shape[-1]).sum(0)
+            gx = _from_native(be.matmul(g._data, w._data), be, dev, dt)
+        if need[1] or (ctx.has_bias and need[2]):
+            gc = g if g.is_contiguous() else g.contiguous()
+            gbuf, goff = gc._buffer(), gc._offset
+            m = gc.numel() // o if o else 0
+            if need[1]:
+                xc = x if x.is_contiguous() else x.contiguous()
+                x2 = be.view(xc._buffer(), (m, i), (i, 1), xc._offset)
+                gT = be.view(gbuf, (o, m), (1, o), goff)
+                gw = _from_native(be.matmul(gT, x2), be, dev, dt)
+            if ctx.has_bias and need[2]:
+                g2 = be.view(gbuf, (m, o), (o, 1), goff)
+                gb = _from_native(be.sum(g2, (0,), False), be, dev, dt)
         return gx, gw, gb
 
 

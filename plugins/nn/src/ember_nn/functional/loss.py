@@ -9,6 +9,10 @@ NOTE [fused cross entropy]: ``cross_entropy`` with class indices is one autograd
 per-sample losses; backward is ``softmax - onehot`` (plus the label-smoothing and class-weight
 terms), scaled by the incoming gradient. Under ``create_graph`` the softmax is recomputed from
 the input with differentiable ops so that second derivatives are exact.
+
+The most common call -- ``(N, C)`` logits, every target a class in range, no class weights, no
+label smoothing, ``reduction='mean'`` -- is one node that works on the backend's arrays
+(``_MeanCrossEntropy``): a dozen kernel calls instead of ~30 ops, forward and backward.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import math
 import warnings
 
 import ember
+from ember._tensor import _from_native
 from ember.autograd import Function
 
 from .._util import check_reduction, legacy_reduction, reduce as _reduce
@@ -279,6 +284,56 @@ class _CrossEntropy(Function):
         return grad * g.unsqueeze(1), None, None, None, None
 
 
+class _MeanCrossEntropy(Function):
+    """``mean_n(logsumexp(x_n) - x_n[t_n])`` for (N, C) logits and targets all in
+    ``[0, C)`` (NOTE [fused cross entropy]); the caller has checked the targets."""
+
+    _node_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, t):
+        st = x._storage
+        be, dev, dt = st._be, st.device, x._dtype
+        xd = x._data
+        n = x._shape[0]
+        m = be.max(xd, (1,), True)
+        e = be.exp(be.sub(xd, m))
+        s = be.sum(e, (1,), True)
+        lse = be.add(be.log(s), m)
+        ti = be.view(t._buffer(), (n, 1), (t._strides()[0], 1), t._offset)
+        picked = be.take_along_axis(xd, ti, 1)
+        loss = be.div(be.sum(be.sub(lse, picked), None, False), n)
+        ctx.save_for_backward(x, t)
+        ctx.p = be.div(e, s)
+        return _from_native(loss, be, dev, dt)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        n, c = x._shape
+        if ember.is_grad_enabled():         # create_graph: differentiable ops throughout
+            onehot = ember.arange(c, device=x.device).unsqueeze(0) == t.unsqueeze(1)
+            return (ember.softmax(x, 1) - onehot.to(x.dtype)) * (g / n), None
+        st = x._storage
+        be, dev, dt = st._be, st.device, x._dtype
+        ti = be.view(t._buffer(), (n, 1), (t._strides()[0], 1), t._offset)
+        cls = be.view(be.arange(c, ember.int64, dev.index), (1, c), (c, 1), 0)
+        onehot = be.astype(be.eq(cls, ti), dt)
+        gs = be.div(g._data, n)
+        return _from_native(be.mul(be.sub(ctx.p, onehot), gs), be, dev, dt), None
+
+
+def _targets_in_range(t, c):
+    """True when every class-index target is in ``[0, c)`` (two reductions, one sync)."""
+    if t.numel() == 0:
+        return False
+    st = t._storage
+    be = st._be
+    td = t._data
+    lo, hi = be.to_host(be.concat([be.min(td, None, True), be.max(td, None, True)], 0)).tolist()
+    return 0 <= lo and hi < c
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction="mean", label_smoothing=0.0):
     """Cross entropy between logits and targets: ``log_softmax`` + ``nll_loss`` in one
@@ -314,6 +369,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"cross_entropy: expected a floating-point input (logits), got "
                            f"{x.dtype}")
     c = x.shape[1]
+    if (weight is None and label_smoothing == 0 and reduction == "mean" and x.dim() == 2
+            and t._dtype is ember.int64 and not 0 <= ignore_index < c
+            and _targets_in_range(t, c)):
+        # no target is ignored (ignore_index is outside [0, c)): the fused mean
+        return _MeanCrossEntropy.apply(x, t)
     w = _class_weight(weight, c, x, "cross_entropy")
     valid = t != ignore_index
     _check_bounds(t, valid, c)
