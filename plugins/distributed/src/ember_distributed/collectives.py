@@ -94,11 +94,53 @@ def _peer(pg: ProcessGroup, rank, group_rank, op: str, arg: str, required: bool 
     return pg._ranks.index(rank)
 
 
+def _per_process(op: str, pg: ProcessGroup, ts, name: str, t, t_name: str = "tensor"):
+    """The element counts of ``ts``, a list of one tensor per process that goes with this
+    process's ``t``, after checking its length, one dtype and device for all, and that this
+    process's entry has as many elements as ``t``."""
+    if len(ts) != pg.size():
+        raise ValueError(f"{op}: {name} has {len(ts)} tensors but the group has "
+                         f"{pg.size()} processes; give one tensor per process")
+    _same(op, [t] + ts)
+    counts = [x.numel() for x in ts]
+    me = pg.rank()
+    if counts[me] != t.numel():
+        raise RuntimeError(f"{op}: {t_name} has {t.numel()} elements but "
+                           f"{name}[{me}] has {counts[me]}; they must match")
+    return counts
+
+
+def _root_list(op: str, pg: ProcessGroup, lst, name: str, rank, group_rank, arg: str):
+    """``(root, tensors)`` of a rooted list collective (gather, scatter): the root's group
+    rank from ``rank`` (global) or ``group_rank`` (default: global rank 0) and, on the root,
+    ``lst`` checked as a list of tensors; elsewhere ``tensors`` is None and ``lst`` must not
+    be given (as in PyTorch)."""
+    if rank is None and group_rank is None:
+        rank = 0                      # PyTorch's default: global rank 0
+    root = _peer(pg, rank, group_rank, op, arg)
+    role = {"dst": "destination", "src": "source"}[arg]
+    if pg.rank() != root:
+        if lst:
+            raise ValueError(f"Argument ``{name}`` must NOT be specified on non-{role} ranks.")
+        return root, None
+    if not lst:
+        raise ValueError(f"Argument ``{name}`` must be specified on {role} rank.")
+    return root, _tensor_list(lst, name, op)
+
+
 def _finish(work: Work, async_op: bool):
     if async_op:
         return work
     work.wait()
     return None
+
+
+def _finish_into(work: Work, flat, outs, async_op: bool):
+    """``_finish`` for a collective that receives into the flat buffer ``flat``: once the
+    work completes, its consecutive pieces are copied into the tensors ``outs``."""
+    work._outputs = outs
+    work._then(lambda: _split_into(flat, outs))
+    return _finish(work, async_op)
 
 
 def _flat(ts, device, dtype):
@@ -191,14 +233,7 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group: ProcessGroup | No
     pg = _resolve(group)
     if pg is None:
         return None
-    if len(ins) != pg.size():
-        raise ValueError(f"reduce_scatter: input_list has {len(ins)} tensors but the group has "
-                         f"{pg.size()} processes; give one tensor per process")
-    _same("reduce_scatter", [output] + ins)
-    counts = [t.numel() for t in ins]
-    if counts[pg.rank()] != output.numel():
-        raise RuntimeError(f"reduce_scatter: output has {output.numel()} elements but "
-                           f"input_list[{pg.rank()}] has {counts[pg.rank()]}; they must match")
+    counts = _per_process("reduce_scatter", pg, ins, "input_list", output, "output")
     r = _reduction(op, output, "reduce_scatter")
     flat = _flat(ins, output.device, output.dtype)
     work = pg._transport(output.device).reduce_scatter(output, flat, counts, r)
@@ -273,19 +308,10 @@ def all_gather(tensor_list, tensor, group: ProcessGroup | None = None, async_op:
     pg = _resolve(group)
     if pg is None:
         return None
-    if len(outs) != pg.size():
-        raise ValueError(f"all_gather: tensor_list has {len(outs)} tensors but the group has "
-                         f"{pg.size()} processes; give one tensor per process")
-    _same("all_gather", [tensor] + outs)
-    counts = [t.numel() for t in outs]
-    if counts[pg.rank()] != tensor.numel():
-        raise RuntimeError(f"all_gather: tensor has {tensor.numel()} elements but "
-                           f"tensor_list[{pg.rank()}] has {counts[pg.rank()]}; they must match")
+    counts = _per_process("all_gather", pg, outs, "tensor_list", tensor)
     flat = ember.empty(sum(counts), dtype=tensor.dtype, device=tensor.device)
     work = pg._transport(tensor.device).allgather(flat, tensor, counts)
-    work._outputs = outs
-    work._then(lambda: _split_into(flat, outs))
-    return _finish(work, async_op)
+    return _finish_into(work, flat, outs, async_op)
 
 
 def all_gather_into_tensor(output_tensor, input_tensor, group: ProcessGroup | None = None,
@@ -335,32 +361,13 @@ def gather(tensor, gather_list=None, dst: int | None = None, group: ProcessGroup
     pg = _resolve(group)
     if pg is None:
         return None
-    if dst is None and group_dst is None:
-        dst = 0                      # PyTorch's default: global rank 0
-    root = _peer(pg, dst, group_dst, "gather", "dst")
-    me = pg.rank()
+    root, outs = _root_list("gather", pg, gather_list, "gather_list", dst, group_dst, "dst")
     tp = pg._transport(tensor.device)
-    if me != root:
-        if gather_list:
-            raise ValueError("Argument ``gather_list`` must NOT be specified on "
-                             "non-destination ranks.")
+    if outs is None:
         return _finish(tp.gather(None, tensor, None, root), async_op)
-    if not gather_list:
-        raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
-    outs = _tensor_list(gather_list, "gather_list", "gather")
-    if len(outs) != pg.size():
-        raise ValueError(f"gather: gather_list has {len(outs)} tensors but the group has "
-                         f"{pg.size()} processes")
-    _same("gather", [tensor] + outs)
-    counts = [t.numel() for t in outs]
-    if counts[me] != tensor.numel():
-        raise RuntimeError(f"gather: tensor has {tensor.numel()} elements but "
-                           f"gather_list[{me}] has {counts[me]}; they must match")
+    counts = _per_process("gather", pg, outs, "gather_list", tensor)
     flat = ember.empty(sum(counts), dtype=tensor.dtype, device=tensor.device)
-    work = tp.gather(flat, tensor, counts, root)
-    work._outputs = outs
-    work._then(lambda: _split_into(flat, outs))
-    return _finish(work, async_op)
+    return _finish_into(tp.gather(flat, tensor, counts, root), flat, outs, async_op)
 
 
 def scatter(tensor, scatter_list=None, src: int | None = None,
@@ -378,27 +385,11 @@ def scatter(tensor, scatter_list=None, src: int | None = None,
     pg = _resolve(group)
     if pg is None:
         return None
-    if src is None and group_src is None:
-        src = 0                      # PyTorch's default: global rank 0
-    root = _peer(pg, src, group_src, "scatter", "src")
-    me = pg.rank()
+    root, ins = _root_list("scatter", pg, scatter_list, "scatter_list", src, group_src, "src")
     tp = pg._transport(tensor.device)
-    if me != root:
-        if scatter_list:
-            raise ValueError("Argument ``scatter_list`` must NOT be specified on "
-                             "non-source ranks.")
+    if ins is None:
         return _finish(tp.scatter(tensor, None, None, root), async_op)
-    if not scatter_list:
-        raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
-    ins = _tensor_list(scatter_list, "scatter_list", "scatter")
-    if len(ins) != pg.size():
-        raise ValueError(f"scatter: scatter_list has {len(ins)} tensors but the group has "
-                         f"{pg.size()} processes")
-    _same("scatter", [tensor] + ins)
-    counts = [t.numel() for t in ins]
-    if counts[me] != tensor.numel():
-        raise RuntimeError(f"scatter: tensor has {tensor.numel()} elements but "
-                           f"scatter_list[{me}] has {counts[me]}; they must match")
+    counts = _per_process("scatter", pg, ins, "scatter_list", tensor)
     return _finish(tp.scatter(tensor, _flat(ins, tensor.device, tensor.dtype), counts, root),
                    async_op)
 
@@ -468,9 +459,7 @@ def all_to_all(output_tensor_list, input_tensor_list, group: ProcessGroup | None
     dev, dt = ins[0].device, ins[0].dtype
     flat_out = ember.empty(sum(rc), dtype=dt, device=dev)
     work = pg._transport(dev).alltoall(flat_out, rc, _flat(ins, dev, dt), [t.numel() for t in ins])
-    work._outputs = outs
-    work._then(lambda: _split_into(flat_out, outs))
-    return _finish(work, async_op)
+    return _finish_into(work, flat_out, outs, async_op)
 
 
 def barrier(group: ProcessGroup | None = None, async_op: bool = False, device_ids=None):
