@@ -35,6 +35,25 @@ def _report(name, times, numel):
             "rounds": len(times)}
 
 
+def _check(name, t):
+    """Stop unless every process's all_reduce of ``rank + 1`` gave 3 (first and last)."""
+    if float(t[0]) != 3.0 or float(t[-1]) != 3.0:
+        raise SystemExit(f"{name} all_reduce gave {float(t[0])}, expected 3.0")
+
+
+def _timed_rounds(barrier, all_reduce, args):
+    """Seconds of each ``all_reduce()`` after a ``barrier()``, the warm-up rounds left out."""
+    times = []
+    for i in range(args.warmup + args.repeat):
+        barrier()
+        t0 = time.perf_counter()
+        all_reduce()
+        dt = time.perf_counter() - t0
+        if i >= args.warmup:
+            times.append(dt)
+    return times
+
+
 # -- ember (run under mpiexec by the launcher) ----------------------------------------------
 
 def ember_worker(args):
@@ -44,17 +63,9 @@ def ember_worker(args):
     rank = dist.get_rank()
     t = ember.full((args.numel,), float(rank + 1))
     dist.all_reduce(t)
-    if float(t[0]) != 3.0 or float(t[-1]) != 3.0:
-        raise SystemExit(f"ember all_reduce gave {float(t[0])}, expected 3.0")
+    _check("ember", t)
     t.fill_(1.0)
-    times = []
-    for i in range(args.warmup + args.repeat):
-        dist.barrier()
-        t0 = time.perf_counter()
-        dist.all_reduce(t)
-        dt = time.perf_counter() - t0
-        if i >= args.warmup:
-            times.append(dt)
+    times = _timed_rounds(dist.barrier, lambda: dist.all_reduce(t), args)
     if rank == 0:
         with open(args.out, "w") as f:
             json.dump(_report("ember.distributed (mpi)", times, args.numel), f)
@@ -67,16 +78,10 @@ def mpi4py_worker(args):
     comm = MPI.COMM_WORLD
     a = np.full(args.numel, comm.rank + 1, dtype=np.float32)
     comm.Allreduce(MPI.IN_PLACE, a, op=MPI.SUM)
-    assert a[0] == 3.0 and a[-1] == 3.0
+    _check("mpi4py", a)
     a.fill(1.0)
-    times = []
-    for i in range(args.warmup + args.repeat):
-        comm.Barrier()
-        t0 = time.perf_counter()
-        comm.Allreduce(MPI.IN_PLACE, a, op=MPI.SUM)
-        dt = time.perf_counter() - t0
-        if i >= args.warmup:
-            times.append(dt)
+    times = _timed_rounds(comm.Barrier, lambda: comm.Allreduce(MPI.IN_PLACE, a, op=MPI.SUM),
+                          args)
     if comm.rank == 0:
         with open(args.out, "w") as f:
             json.dump(_report("mpi4py + NumPy (no ember)", times, args.numel), f)
@@ -93,17 +98,9 @@ def torch_worker(rank, port, args):
                              world_size=WORLD, timeout=datetime.timedelta(seconds=120))
     t = torch.full((args.numel,), float(rank + 1))
     tdist.all_reduce(t)
-    if float(t[0]) != 3.0 or float(t[-1]) != 3.0:
-        raise SystemExit(f"torch all_reduce gave {float(t[0])}, expected 3.0")
+    _check("torch", t)
     t.fill_(1.0)
-    times = []
-    for i in range(args.warmup + args.repeat):
-        tdist.barrier()
-        t0 = time.perf_counter()
-        tdist.all_reduce(t)
-        dt = time.perf_counter() - t0
-        if i >= args.warmup:
-            times.append(dt)
+    times = _timed_rounds(tdist.barrier, lambda: tdist.all_reduce(t), args)
     if rank == 0:
         with open(args.out, "w") as f:
             json.dump(_report(f"torch.distributed (gloo) {torch.__version__}", times,
