@@ -136,42 +136,27 @@ def _pad_last(mask):
 
 
 def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads):
-    if query.dim() == 3:
-        if key.dim() != 3 or value.dim() != 3:
-            raise AssertionError(f"For batched (3-D) `query`, expected `key` and `value` to be "
-                                 f"3-D but found {key.dim()}-D and {value.dim()}-D tensors "
-                                 f"respectively")
-        if key_padding_mask is not None and key_padding_mask.dim() != 2:
-            raise AssertionError(f"For batched (3-D) `query`, expected `key_padding_mask` to "
-                                 f"be `None` or 2-D but found {key_padding_mask.dim()}-D tensor "
-                                 f"instead")
-        if attn_mask is not None and attn_mask.dim() not in (2, 3):
-            raise AssertionError(f"For batched (3-D) `query`, expected `attn_mask` to be "
-                                 f"`None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor "
-                                 f"instead")
-        return True
-    if query.dim() == 2:
-        if key.dim() != 2 or value.dim() != 2:
-            raise AssertionError(f"For unbatched (2-D) `query`, expected `key` and `value` to "
-                                 f"be 2-D but found {key.dim()}-D and {value.dim()}-D tensors "
-                                 f"respectively")
-        if key_padding_mask is not None and key_padding_mask.dim() != 1:
-            raise AssertionError(f"For unbatched (2-D) `query`, expected `key_padding_mask` to "
-                                 f"be `None` or 1-D but found {key_padding_mask.dim()}-D tensor "
-                                 f"instead")
-        if attn_mask is not None:
-            if attn_mask.dim() not in (2, 3):
-                raise AssertionError(f"For unbatched (2-D) `query`, expected `attn_mask` to be "
-                                     f"`None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor "
-                                     f"instead")
-            if attn_mask.dim() == 3:
-                want = (num_heads, query.shape[0], key.shape[0])
-                if tuple(attn_mask.shape) != want:
-                    raise AssertionError(f"Expected `attn_mask` shape to be {want} but got "
-                                         f"{tuple(attn_mask.shape)}")
-        return False
-    raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received "
-                         f"{query.dim()}-D query tensor")
+    """Check the dims of a batched (3-D) or unbatched (2-D) attention call; True if batched."""
+    d = query.dim()
+    if d not in (2, 3):
+        raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received "
+                             f"{d}-D query tensor")
+    kind = "batched (3-D)" if d == 3 else "unbatched (2-D)"
+    if key.dim() != d or value.dim() != d:
+        raise AssertionError(f"For {kind} `query`, expected `key` and `value` to be {d}-D but "
+                             f"found {key.dim()}-D and {value.dim()}-D tensors respectively")
+    if key_padding_mask is not None and key_padding_mask.dim() != d - 1:
+        raise AssertionError(f"For {kind} `query`, expected `key_padding_mask` to be `None` or "
+                             f"{d - 1}-D but found {key_padding_mask.dim()}-D tensor instead")
+    if attn_mask is not None and attn_mask.dim() not in (2, 3):
+        raise AssertionError(f"For {kind} `query`, expected `attn_mask` to be `None`, 2-D or "
+                             f"3-D but found {attn_mask.dim()}-D tensor instead")
+    if d == 2 and attn_mask is not None and attn_mask.dim() == 3:
+        want = (num_heads, query.shape[0], key.shape[0])
+        if tuple(attn_mask.shape) != want:
+            raise AssertionError(f"Expected `attn_mask` shape to be {want} but got "
+                                 f"{tuple(attn_mask.shape)}")
+    return d == 3
 
 
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,

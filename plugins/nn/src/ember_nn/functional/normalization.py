@@ -36,6 +36,24 @@ def _check_param(t, name, c, op):
                            f"got {name} of shape {list(t.shape)}")
 
 
+def _check_channel_params(op, c, running_mean, running_var, weight, bias):
+    """Each given per-channel tensor is a Tensor of ``c`` elements."""
+    for t, n in ((running_mean, "running_mean"), (running_var, "running_var"),
+                 (weight, "weight"), (bias, "bias")):
+        _check_param(t, n, c, op)
+
+
+def _channel_affine(y, weight, bias):
+    """``y * weight + bias`` with the optional per-channel ``(C,)`` weight and bias applied
+    along dim 1 of ``y``."""
+    nd = y.dim()
+    if weight is not None:
+        y = y * _chan_view(weight, nd)
+    if bias is not None:
+        y = y + _chan_view(bias, nd)
+    return y
+
+
 def _update_running(running, stat, momentum):
     """``running = (1 - momentum) * running + momentum * stat``, in place, untracked."""
     with ember.no_grad():
@@ -71,9 +89,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"{op}: expected 2D or higher input (N, C, *), got {input.dim()}D input "
                          f"of size {list(input.shape)}")
     c = input.shape[1]
-    for t, n in ((running_mean, "running_mean"), (running_var, "running_var"),
-                 (weight, "weight"), (bias, "bias")):
-        _check_param(t, n, c, op)
+    _check_channel_params(op, c, running_mean, running_var, weight, bias)
     nd = input.dim()
     dims = (0,) + tuple(range(2, nd))
     if training:
@@ -93,12 +109,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                f"evaluation mode (training=False)")
         mean = _chan_view(running_mean, nd).to(input.dtype)
         var = _chan_view(running_var, nd).to(input.dtype)
-    y = (input - mean) * (var + eps).rsqrt()
-    if weight is not None:
-        y = y * _chan_view(weight, nd)
-    if bias is not None:
-        y = y + _chan_view(bias, nd)
-    return y
+    return _channel_affine((input - mean) * (var + eps).rsqrt(), weight, bias)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
@@ -124,9 +135,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise ValueError(f"{op}: expected input with a batch, a channel and at least one "
                          f"spatial dimension (N, C, *), got size {list(input.shape)}")
     c = input.shape[1]
-    for t, n in ((running_mean, "running_mean"), (running_var, "running_var"),
-                 (weight, "weight"), (bias, "bias")):
-        _check_param(t, n, c, op)
+    _check_channel_params(op, c, running_mean, running_var, weight, bias)
     nd = input.dim()
     dims = tuple(range(2, nd))
     if use_input_stats:
@@ -149,12 +158,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                                f"use_input_stats is False")
         mean = _chan_view(running_mean, nd).to(input.dtype)
         var = _chan_view(running_var, nd).to(input.dtype)
-    y = (input - mean) * (var + eps).rsqrt()
-    if weight is not None:
-        y = y * _chan_view(weight, nd)
-    if bias is not None:
-        y = y + _chan_view(bias, nd)
-    return y
+    return _channel_affine((input - mean) * (var + eps).rsqrt(), weight, bias)
 
 
 def _norm_shape(normalized_shape):
@@ -233,18 +237,12 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
         raise RuntimeError(f"Expected number of channels in input to be divisible by "
                            f"num_groups, but got input of shape {list(input.shape)} and "
                            f"num_groups={num_groups}")
-    _check_param(weight, "weight", c, op)
-    _check_param(bias, "bias", c, op)
+    _check_channel_params(op, c, None, None, weight, bias)
     x = input.reshape(n, num_groups, -1)
     mean = x.mean(-1, keepdim=True)
     var = x.var(-1, correction=0, keepdim=True)
-    y = ((x - mean) * (var + eps).rsqrt()).reshape(input.shape)
-    nd = input.dim()
-    if weight is not None:
-        y = y * _chan_view(weight, nd)
-    if bias is not None:
-        y = y + _chan_view(bias, nd)
-    return y
+    return _channel_affine(((x - mean) * (var + eps).rsqrt()).reshape(input.shape), weight,
+                           bias)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):

@@ -389,6 +389,19 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
 # -- pixel / channel shuffles -------------------------------------------------------------------
 
+def _shuffle_factor(input, factor, op, name):
+    """The checked ``int(factor)`` of ``op`` (pixel_shuffle/pixel_unshuffle) on ``input``,
+    a Tensor of at least 3 dims."""
+    _check_t(input, "input", op)
+    r = int(factor)
+    if input.dim() < 3:
+        raise RuntimeError(f"{op} expects input to have at least 3 dimensions, but got "
+                           f"input with {input.dim()} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"{op} expects a positive {name}, but got {r}")
+    return r
+
+
 def pixel_shuffle(input, upscale_factor):
     """Rearrange ``(*, C r^2, H, W)`` into ``(*, C, H r, W r)`` (sub-pixel convolution).
 
@@ -397,13 +410,7 @@ def pixel_shuffle(input, upscale_factor):
         >>> F.pixel_shuffle(ember.randn(1, 9, 4, 4), 3).shape
         ember.Size([1, 1, 12, 12])
     """
-    _check_t(input, "input", "pixel_shuffle")
-    r = int(upscale_factor)
-    if input.dim() < 3:
-        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got "
-                           f"input with {input.dim()} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    r = _shuffle_factor(input, upscale_factor, "pixel_shuffle", "upscale_factor")
     c, h, w = input.shape[-3:]
     if c % (r * r):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be "
@@ -425,13 +432,7 @@ def pixel_unshuffle(input, downscale_factor):
         >>> F.pixel_unshuffle(ember.randn(1, 1, 12, 12), 3).shape
         ember.Size([1, 9, 4, 4])
     """
-    _check_t(input, "input", "pixel_unshuffle")
-    r = int(downscale_factor)
-    if input.dim() < 3:
-        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but "
-                           f"got input with {input.dim()} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    r = _shuffle_factor(input, downscale_factor, "pixel_unshuffle", "downscale_factor")
     c, h, w = input.shape[-3:]
     if h % r:
         raise RuntimeError(f"pixel_unshuffle expects height to be divisible by downscale_factor, "
