@@ -18,6 +18,7 @@ from .._tensor import Tensor, _from_native, _wrap_dim
 from ..autograd.grad_mode import no_grad
 from ._reg import export
 from .core import Op, write_out, _check_same_device
+from .indexing import ScatterAdd
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "searchsorted", "bucketize"]
 
@@ -90,27 +91,7 @@ class _Gather(Op):
         if ctx.squeeze:
             g = g.unsqueeze(ctx.dim)
         z = _zeros(ctx.shape, g._dtype, g)
-        return _ScatterAdd.apply(z, idx, g, ctx.dim), None, None, None
-
-
-class _ScatterAdd(Op):
-    """``base`` with ``src`` added along ``dim`` at ``idx`` (repeated indices accumulate)."""
-
-    _node_name = "ScatterAddBackward0"
-
-    @staticmethod
-    def forward(ctx, base, idx, src, dim):
-        ctx.dim = dim
-        ctx.save_for_backward(idx)
-        be = base._storage._be
-        s = src._data if src._dtype is base._dtype else be.astype(src._data, base._dtype)
-        return be.scatter(base._data, idx._data, s, dim, "sum")
-
-    @staticmethod
-    def backward(ctx, g):
-        (idx,) = ctx.saved_tensors
-        gs = _Gather.apply(g, idx, ctx.dim, False) if ctx.needs_input_grad[2] else None
-        return g, None, gs, None
+        return ScatterAdd.apply(z, ctx.dim, idx, g), None, None, None
 
 
 def _named(name):
