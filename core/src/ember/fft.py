@@ -266,18 +266,25 @@ def ifft(input, n=None, dim=-1, norm=None, *, out=None):
     return _out(_c2c("ifft", input, n, dim, norm, True), out)
 
 
+def _rfft_prep(op, input, n, dim):
+    """The checked real input of a real-to-one-sided transform (rfft, ihfft), resized to
+    ``n`` along its dim, and that dim."""
+    _check_tensor(op, input)
+    _check_n(n)
+    x = _real_in(op, input)
+    d = _dim1(x, dim)
+    if n is not None:
+        x = _resize(x, d, n)
+    return x, d
+
+
 def rfft(input, n=None, dim=-1, norm=None, *, out=None):
     """The FFT of a real signal, keeping the ``n // 2 + 1`` non-negative frequencies (the
     rest are their complex conjugates).
 
     Example: ``ember.fft.rfft(ember.ones(4))`` is ``[4, 0, 0]`` (complex)."""
-    _check_tensor("rfft", input)
-    _check_n(n)
     norm = _norm(norm)
-    x = _real_in("rfft", input)
-    d = _dim1(x, dim)
-    if n is not None:
-        x = _resize(x, d, n)
+    x, d = _rfft_prep("rfft", input, n, dim)
     return _out(_R2C.apply(x, d, norm), out)
 
 
@@ -313,26 +320,27 @@ def hfft(input, n=None, dim=-1, norm=None, *, out=None):
 def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
     """The inverse of :func:`hfft`: a real signal to the one-sided half of its (Hermitian)
     inverse transform, ``n // 2 + 1`` values."""
-    _check_tensor("ihfft", input)
-    _check_n(n)
     norm = _norm(norm)
-    x = _real_in("ihfft", input)
-    d = _dim1(x, dim)
-    if n is not None:
-        x = _resize(x, d, n)
+    x, d = _rfft_prep("ihfft", input, n, dim)
     return _out(_R2C.apply(x, d, _DUAL[norm]).conj(), out)
 
 
 # -- n-dimensional transforms -------------------------------------------------------------------
+
+def _resize_dims(x, dims, sizes):
+    """``x`` padded or trimmed to ``sizes[i]`` along ``dims[i]`` (None: left as it is)."""
+    for d, n in zip(dims, sizes, strict=False):
+        if n is not None:
+            x = _resize(x, d, n)
+    return x
+
 
 def _c2cn(op, input, s, dim, norm, inverse):
     _check_tensor(op, input)
     norm = _norm(norm)
     x = _complex_in(op, input)
     dims, sizes = _dims_and_sizes(op, x, s, dim)
-    for d, n in zip(dims, sizes):
-        if n is not None:
-            x = _resize(x, d, n)
+    x = _resize_dims(x, dims, sizes)
     for d in dims:
         x = _C2C.apply(x, d, norm, inverse)
     return x
@@ -366,9 +374,7 @@ def _r2cn(op, input, s, dim, norm, conj_dual):
     dims, sizes = _dims_and_sizes(op, x, s, dim)
     if not dims:
         raise RuntimeError(f"{op} must transform at least one axis")
-    for d, n in zip(dims, sizes):
-        if n is not None:
-            x = _resize(x, d, n)
+    x = _resize_dims(x, dims, sizes)
     nm = _DUAL[norm] if conj_dual else norm
     x = _R2C.apply(x, dims[-1], nm)
     for d in dims[:-1]:
@@ -386,9 +392,7 @@ def _c2rn(op, input, s, dim, norm, conj_dual):
     last = dims[-1]
     n_last = sizes[-1] if sizes[-1] is not None else 2 * (x._shape[last] - 1)
     _check_n(n_last)
-    for d, n in zip(dims[:-1], sizes[:-1]):
-        if n is not None:
-            x = _resize(x, d, n)
+    x = _resize_dims(x, dims[:-1], sizes[:-1])
     x = _resize(x, last, n_last // 2 + 1)
     if conj_dual:
         x = x.conj()
