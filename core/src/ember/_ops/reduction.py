@@ -841,6 +841,13 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     ``(values, indices)`` (``ember.return_types.mode``); among equally frequent values the
     smallest wins.
 
+    NaN: values are ordered as ``sort`` orders them (NaN last) and a NaN never equals another
+    value, so every NaN counts once and NaN is the result only where every value is NaN (the
+    index is then the first one's). PyTorch's CPU kernel agrees whenever the NaNs come after
+    the other values along ``dim``; elsewhere its answer depends on where its comparison sort
+    leaves the unordered NaNs (``torch.mode(torch.tensor([nan, nan, 1.]))`` gives NaN,
+    ``[3., 3., nan, 2., 2., 2.]`` gives 3), which ember does not imitate.
+
     Example: ``ember.mode(ember.tensor([1, 2, 2, 1, 3]))`` is ``(values=tensor(1),
     indices=tensor(3))``."""
     _no_complex_order(input, "mode")
