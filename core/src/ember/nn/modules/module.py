@@ -184,6 +184,22 @@ class _BackwardHookFn(Function):
         return (None,) + tuple(out)
 
 
+def _run_grad_hooks(hooks, call, grads, what, name):
+    """Run ``call(hook, grads)`` for each hook in turn; a result that is not None (a tensor,
+    or a tuple/list as long as ``grads``) replaces ``grads`` for the next hook. Returns the
+    final ``grads``."""
+    for hook in hooks:
+        res = call(hook, grads)
+        if res is None:
+            continue
+        res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+        if len(res) != len(grads):
+            raise RuntimeError(f"{what} returned an invalid number of {name}, got {len(res)}, "
+                               f"but expected {len(grads)}")
+        grads = res
+    return grads
+
+
 class _BackwardHook:
     """Per-call state linking the output node (grad_output) and the input node (grad_input)."""
 
@@ -219,17 +235,9 @@ class _BackwardHook:
             full = [None] * self.n_inputs
             for p, g in zip(self.input_positions, grads):
                 full[p] = g
-            grad_input = tuple(full)
-            for hook in self.hooks:
-                res = hook(self.module, grad_input, self.grad_outputs)
-                if res is None:
-                    continue
-                res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
-                if len(res) != len(grad_input):
-                    raise RuntimeError(
-                        f"Backward hook returned an invalid number of grad_input, got "
-                        f"{len(res)}, but expected {len(grad_input)}")
-                grad_input = res
+            grad_input = _run_grad_hooks(
+                self.hooks, lambda hook, g: hook(self.module, g, self.grad_outputs),
+                tuple(full), "Backward hook", "grad_input")
             return tuple(grad_input[p] for p in self.input_positions)
 
         new, pos, n = self._wrap(args, on_grad)
@@ -239,17 +247,8 @@ class _BackwardHook:
 
     def setup_output_hook(self, result):
         def on_grad(grads):
-            grads = tuple(grads)
-            for hook in self.pre_hooks:
-                res = hook(self.module, grads)
-                if res is None:
-                    continue
-                res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
-                if len(res) != len(grads):
-                    raise RuntimeError(
-                        f"Backward pre hook returned an invalid number of grad_output, got "
-                        f"{len(res)}, but expected {len(grads)}")
-                grads = res
+            grads = _run_grad_hooks(self.pre_hooks, lambda hook, g: hook(self.module, g),
+                                    tuple(grads), "Backward pre hook", "grad_output")
             self.grad_outputs = grads
             if not self.input_positions and self.hooks:
                 # no input requires grad: the hooks run now, with grad_input all None
@@ -548,10 +547,8 @@ class Module:
         self.__dict__.update(state)
         for k in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks",
                   "_backward_pre_hooks", "_state_dict_hooks", "_state_dict_pre_hooks",
-                  "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks"):
-            if k not in self.__dict__:
-                self.__dict__[k] = _HookDict()
-        for k in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+                  "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks",
+                  "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
                   "_forward_pre_hooks_with_kwargs"):
             if k not in self.__dict__:
                 self.__dict__[k] = _HookDict()
