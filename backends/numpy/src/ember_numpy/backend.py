@@ -131,7 +131,10 @@ class NumpyBackend:
         return np.empty(shape, _D2N[d])
 
     def full(self, shape, value, d, index=None):
-        return np.full(shape, value, _D2N[d])
+        nd = _D2N[d]
+        if shape == () and nd.kind in "fc" and value.__class__ in (int, float):
+            return np.array(value, nd)         # a 0-d constant (a backward seed): no np.full
+        return np.full(shape, value, nd)
 
     def asarray(self, obj, d, index=None):
         if d is not None:

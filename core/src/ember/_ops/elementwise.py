@@ -9,6 +9,8 @@ from .. import _dtype as D
 from .._tensor import Tensor, _from_native
 from ..autograd.grad_mode import STATE
 from ..autograd.function import _apply_with_grad
+from ..autograd.graph import grad_accumulator
+from ..autograd import anomaly_mode as _anomaly
 from ._reg import export, method, EXPORTS
 from .core import Op, _inplace, write_out, _check_same_device, _binary_into
 
@@ -494,6 +496,7 @@ def _pow_bw(a, b, y, g):
 Pow = _binary_fn("pow", "pow", _pow_bw, "aby")
 
 _FAST.update({Add: "add", Sub: "sub", Mul: "mul", Maximum: "maximum", Minimum: "minimum"})
+_RECORD = {Add, Sub, Mul}      # recorded by _record_binary (NOTE [binary fast path])
 
 _BINARY_INFO = {
     # name: (Function, dtype policy)
@@ -530,6 +533,8 @@ def _binary_unchecked(fn, a, b, op, policy):
             sb = b._storage
             if a._dtype is b._dtype and (sa.device is sb.device):
                 if STATE.grad_enabled and (a._rg or b._rg):
+                    if fn in _RECORD:
+                        return _record_binary(fn, prim, a, b, True)
                     return _apply_with_grad(fn, (a, b), None)
                 be = sa._be
                 return _from_native(getattr(be, prim)(a._data, b._data), be, sa.device,
@@ -537,6 +542,8 @@ def _binary_unchecked(fn, a, b, op, policy):
         elif ((b.__class__ is float or b.__class__ is int) and
               (a._dtype.is_floating_point or a._dtype.is_complex)):
             if STATE.grad_enabled and a._rg:
+                if fn in _RECORD:
+                    return _record_binary(fn, prim, a, b, False)
                 return _apply_with_grad(fn, (a, b), None)
             be = sa._be
             return _from_native(getattr(be, prim)(a._data, b), be, sa.device,
@@ -550,6 +557,51 @@ def _binary_unchecked(fn, a, b, op, policy):
         if isinstance(b, (int, bool)) and b == 0 or isinstance(b, Tensor) and False:
             raise RuntimeError("ZeroDivisionError")
     return fn.apply(a, b)
+
+
+_NO_EDGE = (None, 0)
+
+
+def _record_binary(fn, prim, a, b, bt):
+    """``fn`` (Add, Sub or Mul) of same-dtype ``a`` and ``b`` (a tensor when ``bt``, else a
+    Python number) with its graph node, recorded directly.
+
+    NOTE [binary fast path]: these three ops are the most frequent graph nodes; this is what
+    ``Function.apply`` (``_apply_with_grad``) and their ``forward`` do for them, without the
+    generic argument/output/saved-tensor loops: the same node class, edges, input and output
+    metadata and saved inputs (with their versions), so their ``backward`` runs unchanged."""
+    node = fn._backward_cls()
+    if _anomaly._state["on"]:
+        _anomaly.record_stack(node)
+    if a._rg:
+        gf = a.grad_fn
+        ea = (gf, a._output_nr) if gf is not None else (grad_accumulator(a), 0)
+        ma = (a._shape, a._dtype, a._storage.device)
+    else:
+        ea = _NO_EDGE
+        ma = None
+    if bt and b._rg:
+        gf = b.grad_fn
+        eb = (gf, b._output_nr) if gf is not None else (grad_accumulator(b), 0)
+        mb = (b._shape, b._dtype, b._storage.device)
+    else:
+        eb = _NO_EDGE
+        mb = None
+    node.next_functions = (ea, eb)
+    node._in_meta = (ma, mb)
+    st = a._storage
+    be, dev, dt = st._be, st.device, a._dtype
+    out = _from_native(getattr(be, prim)(a._data, b._data if bt else b), be, dev, dt)
+    d = out.__dict__
+    d["grad_fn"] = node
+    d["_rg"] = True
+    node._out_meta = ((out._shape, dt, dev),)
+    if fn is Mul:
+        node._saved = (a, b) if bt else (a, None)
+        node._versions = (st._version, b._storage._version if bt else 0)
+        node.sa = a
+        node.sb = b
+    return out
 
 
 def _make_binary(name, fn, policy):

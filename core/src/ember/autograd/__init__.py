@@ -24,9 +24,21 @@ from . import functional  # noqa: E402  (ember.autograd.functional.jacobian, ...
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
 
 
+_LAZY = {}
+
+
+def _core():
+    """(Tensor, _from_native, _creation), imported once (they import this package)."""
+    c = _LAZY.get("core")
+    if c is None:
+        from .._tensor import Tensor, _from_native
+        from .. import _creation
+        c = _LAZY["core"] = (Tensor, _from_native, _creation)
+    return c
+
+
 def _make_grads(outputs, grads):
-    from .._tensor import Tensor, _from_native
-    from .. import _creation
+    Tensor, _from_native, _creation = _core()
     out = []
     for i, (o, g) in enumerate(zip(outputs, grads)):
         if g is None:

@@ -104,12 +104,12 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
         buf = buffers.setdefault(node, {})
         buf[nr] = _add(buf.get(nr), g)
     ready = []
-    for node in {e[0][0] for e in root_edges}:
+    for node in buffers:
         if deps.get(node, 0) == 0:
             heapq.heappush(ready, (-node._seq, id(node), node))
 
     results = [None] * (len(inputs) if inputs is not None else 0)
-    cap_nodes = {k[0] for k in capture}
+    cap_nodes = {k[0] for k in capture} if capture else ()
     anomaly = _anomaly._state
     heappop, heappush = heapq.heappop, heapq.heappush
     prev = STATE.grad_enabled
@@ -145,13 +145,15 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                 continue
             out_meta = getattr(node, "_out_meta", None)
             n_out = len(out_meta) if out_meta else 1
-            if buf:
+            if not buf:
+                grads = [None] * n_out
+            elif n_out == 1 and len(buf) == 1 and 0 in buf:
+                grads = [buf[0]]
+            else:
                 top = max(buf) + 1
                 if top > n_out:
                     n_out = top
                 grads = [buf.get(i) for i in range(n_out)]
-            else:
-                grads = [None] * n_out
             # tensor hooks (registered on the output slot this node consumes)
             if node._pre_hooks:
                 for nr, hs in node._pre_hooks.items():
