@@ -220,21 +220,10 @@ class CupyBackend(ArrayAPIBackend):
         return flat, a.shape, strides, 0
 
     # -- elementwise fast paths (CuPy ufuncs accept Python scalars as weak) ---------------
-    def neg(self, x):
-        return self.cp.negative(x)
-
-    def sub(self, a, b):
-        return self.cp.subtract(a, b)
-
-    def div(self, a, b):
-        return self.cp.true_divide(a, b)
-
-    def floor_divide(self, a, b):
-        return self.cp.floor_divide(a, b)
-
-    def remainder(self, a, b):
-        return self.cp.remainder(a, b)
-
+    # neg, sub, div, floor_divide, remainder and clip come from ArrayAPIBackend: it calls
+    # the same CuPy ufuncs (negative, subtract, divide, ..., maximum/minimum). Overridden
+    # here: CuPy's native fmod/fmax/fmin/exp2, and the NumPy names of the functions the
+    # Array API renamed (power, arcsin, ..., invert, left_shift).
     def fmod(self, a, b):
         return self.cp.fmod(a, b)
 
@@ -323,18 +312,18 @@ class CupyBackend(ArrayAPIBackend):
         idx = cp.argsort(key, axis=axis).astype(cp.int64)
         return cp.take_along_axis(x, idx, axis=axis), idx
 
-    def argmax(self, x, axis, keepdims):
-        r = self.cp.argmax(x, axis=axis)
-        if keepdims:
-            r = self.cp.expand_dims(r, axis if axis is not None else 0) if axis is not None \
-                else r.reshape((1,) * x.ndim)
-        return r.astype(self.cp.int64)
-
-    def argmin(self, x, axis, keepdims):
-        r = self.cp.argmin(x, axis=axis)
+    def _arg_index(self, fn, x, axis, keepdims):
+        """int64 ``fn(x, axis)`` (cupy.argmax/argmin), the reduced dims kept as size 1."""
+        r = fn(x, axis=axis)
         if keepdims:
             r = self.cp.expand_dims(r, axis) if axis is not None else r.reshape((1,) * x.ndim)
         return r.astype(self.cp.int64)
+
+    def argmax(self, x, axis, keepdims):
+        return self._arg_index(self.cp.argmax, x, axis, keepdims)
+
+    def argmin(self, x, axis, keepdims):
+        return self._arg_index(self.cp.argmin, x, axis, keepdims)
 
     def concat(self, arrays, axis):
         return self.cp.concatenate(list(arrays), axis=axis)
@@ -378,14 +367,6 @@ class CupyBackend(ArrayAPIBackend):
 
     def nonzero(self, x):
         return tuple(i.astype(self.cp.int64) for i in self.cp.nonzero(x))
-
-    def clip(self, x, lo, hi):
-        cp = self.cp
-        if lo is not None:
-            x = cp.maximum(x, lo)
-        if hi is not None:
-            x = cp.minimum(x, hi)
-        return x
 
     # -- random (NOTE: counter-based, see _Gen) -------------------------------------------
     def new_generator(self, seed, index=None):
