@@ -231,6 +231,12 @@ class Normalize:
 
 # -- padding and cropping -----------------------------------------------------------------
 
+def _check_padding_mode(padding_mode) -> None:
+    if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
+        raise ValueError(f"Padding mode should be either constant, edge, reflect or "
+                         f"symmetric, got {padding_mode!r}")
+
+
 def _padding_ltrb(padding):
     if isinstance(padding, numbers.Number):
         p = int(padding)
@@ -316,9 +322,7 @@ class Pad:
 
     def __init__(self, padding, fill=0, padding_mode: str = "constant") -> None:
         _padding_ltrb(padding)
-        if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
-            raise ValueError(f"Padding mode should be either constant, edge, reflect or "
-                             f"symmetric, got {padding_mode!r}")
+        _check_padding_mode(padding_mode)
         self.padding = padding
         self.fill = fill
         self.padding_mode = padding_mode
@@ -410,9 +414,7 @@ class RandomCrop:
         self.size = _pair(size, "RandomCrop")
         if padding is not None:
             _padding_ltrb(padding)
-        if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
-            raise ValueError(f"Padding mode should be either constant, edge, reflect or "
-                             f"symmetric, got {padding_mode!r}")
+        _check_padding_mode(padding_mode)
         self.padding = padding
         self.pad_if_needed = pad_if_needed
         self.fill = fill
@@ -458,6 +460,9 @@ class RandomHorizontalFlip:
         tensor([[[3, 2, 1]]])
     """
 
+    #: the tensor dim that is reversed, and the PIL ``Image`` transpose method doing the same
+    _dim, _pil_flip = -1, "FLIP_LEFT_RIGHT"
+
     def __init__(self, p: float = 0.5, *, generator=None) -> None:
         self.p = p
         self.generator = generator
@@ -467,8 +472,8 @@ class RandomHorizontalFlip:
         if _rand(self.generator) < self.p:
             if _is_pil(img):
                 from PIL import Image
-                return img.transpose(Image.FLIP_LEFT_RIGHT)
-            return img.flip(-1)
+                return img.transpose(getattr(Image, self._pil_flip))
+            return img.flip(self._dim)
         return img
 
     def __repr__(self) -> str:
@@ -485,14 +490,7 @@ class RandomVerticalFlip(RandomHorizontalFlip):
                  [1]]])
     """
 
-    def __call__(self, img):
-        _check_image(img, type(self).__name__)
-        if _rand(self.generator) < self.p:
-            if _is_pil(img):
-                from PIL import Image
-                return img.transpose(Image.FLIP_TOP_BOTTOM)
-            return img.flip(-2)
-        return img
+    _dim, _pil_flip = -2, "FLIP_TOP_BOTTOM"
 
 
 def _gather_hw(img, ys, xs):
