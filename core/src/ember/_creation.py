@@ -141,7 +141,7 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False)
 
 def _is_python_data(data):
     if isinstance(data, (bool, int, float, _b.complex)):
-        return True
+        return not hasattr(data, "dtype")      # NumPy's float64 subclasses float: keep its dtype
     if isinstance(data, (list, tuple)):
         return all(_is_python_data(x) for x in data[:1]) if data else True
     return False
