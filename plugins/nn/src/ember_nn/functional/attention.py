@@ -135,6 +135,17 @@ def _pad_last(mask):
     return ember.cat([mask, z], -1)
 
 
+def _split_heads(x, static, name, BH, head_dim):
+    """``x`` ``(S, N, E)`` as ``(N * num_heads, S, head_dim)`` (``BH = N * num_heads``), or
+    the given ``static`` keys/values of that shape instead."""
+    if static is None:
+        return x.reshape(x.shape[0], BH, head_dim).transpose(0, 1)
+    if static.shape[0] != BH or static.shape[2] != head_dim:
+        raise AssertionError(f"expecting {name} of shape ({BH}, S, {head_dim}), but got "
+                             f"{tuple(static.shape)}")
+    return static
+
+
 def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads):
     """Check the dims of a batched (3-D) or unbatched (2-D) attention call; True if batched."""
     d = query.dim()
@@ -271,20 +282,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
 
     BH = bsz * num_heads
     q = q.reshape(tgt_len, BH, head_dim).transpose(0, 1)
-    if static_k is None:
-        k = k.reshape(k.shape[0], BH, head_dim).transpose(0, 1)
-    else:
-        if static_k.shape[0] != BH or static_k.shape[2] != head_dim:
-            raise AssertionError(f"expecting static_k of shape ({BH}, S, {head_dim}), but got "
-                                 f"{tuple(static_k.shape)}")
-        k = static_k
-    if static_v is None:
-        v = v.reshape(v.shape[0], BH, head_dim).transpose(0, 1)
-    else:
-        if static_v.shape[0] != BH or static_v.shape[2] != head_dim:
-            raise AssertionError(f"expecting static_v of shape ({BH}, S, {head_dim}), but got "
-                                 f"{tuple(static_v.shape)}")
-        v = static_v
+    k = _split_heads(k, static_k, "static_k", BH, head_dim)
+    v = _split_heads(v, static_v, "static_v", BH, head_dim)
     if add_zero_attn:
         z = ember.zeros((BH, 1, head_dim), dtype=k.dtype, device=k.device)
         k = ember.cat([k, z], 1)
