@@ -217,3 +217,16 @@ def test_float64_param_groups_lr_edit_hooks():
         for k in d_t:
             assert d_e[k].dtype == d_t[k].dtype, k
             np.testing.assert_allclose(d_e[k], d_t[k], rtol=1e-10, atol=1e-12, err_msg=k)
+
+
+@pytest.mark.xfail(strict=True, reason="Python types as dtype (dtype=bool/int/float) reach the "
+                   "numpy backend's dtype table and raise KeyError; torch maps bool->bool, "
+                   "int->int64, float->float64 (backend.py / Tensor.to are being edited by "
+                   "another helper)")
+def test_python_type_as_dtype():
+    for lib in (torch, ember):
+        mask = lib.zeros(3, dtype=bool)
+        mask[1] = True
+        assert mask.tolist() == [False, True, False]
+        assert str(lib.tensor([1, 2], dtype=float).dtype).endswith("float64")
+        assert str(lib.ones(2).to(int).dtype).endswith("int64")
