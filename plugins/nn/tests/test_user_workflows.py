@@ -8,7 +8,6 @@ attention) Adam turns float round-off into full-size steps, so such parameters a
 of the comparison or the model is built without them, as users do."""
 
 import importlib
-import math
 
 import numpy as np
 import pytest
@@ -408,7 +407,8 @@ def gan_run(lib, sdG, sdD, Z, R):
         dgrads = [p.grad.clone() for p in D.parameters()]
         lossG.backward()
         # frozen D: its grads are untouched by the generator's backward
-        flags.append(all((p.grad == g).all().item() for p, g in zip(D.parameters(), dgrads)))
+        pairs = zip(D.parameters(), dgrads, strict=True)
+        flags.append(all((p.grad == g).all().item() for p, g in pairs))
         optG.step()
         dl.append(lossD.item())
         gl.append(lossG.item())
