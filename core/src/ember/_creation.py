@@ -331,3 +331,23 @@ def complex(real, imag):
 def polar(abs, angle):
     """``abs * (cos(angle) + i sin(angle))``."""
     return complex(abs * angle.cos(), abs * angle.sin())
+
+
+def _canonical_dtype_args(fn):
+    """Accept Python types (``dtype=float``) wherever a dtype is taken, as PyTorch does."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        d = kwargs.get("dtype")
+        if d is not None and not isinstance(d, D.dtype):
+            kwargs["dtype"] = D.canonical(d)
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+for _name in ("empty", "full", "zeros", "ones", "zeros_like", "ones_like", "full_like",
+              "empty_like", "empty_strided", "tensor", "as_tensor", "asarray", "scalar_tensor",
+              "arange", "range", "linspace", "logspace", "eye"):
+    globals()[_name] = _canonical_dtype_args(globals()[_name])
+

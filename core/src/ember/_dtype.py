@@ -60,6 +60,21 @@ class dtype:
         return (_dtype_from_name, (self.name,))
 
 
+_PY_TYPES = {}
+
+
+def canonical(d) -> dtype:
+    """An ember dtype from a dtype or a Python type as PyTorch accepts it
+    (``bool`` -> bool, ``int`` -> int64, ``float`` -> float64, ``complex`` -> complex128)."""
+    if isinstance(d, dtype):
+        return d
+    hit = _PY_TYPES.get(d) if isinstance(d, type) else None
+    if hit is not None:
+        return hit
+    raise TypeError(f"dtype must be an ember.dtype (e.g. ember.float32) or one of the Python "
+                    f"types bool, int, float, complex; got {d!r}")
+
+
 def _dtype_from_name(name: str) -> dtype:
     return dtype._by_name[name]
 
@@ -76,6 +91,8 @@ float32 = dtype("float32", 4, _FLOAT, True)
 float64 = dtype("float64", 8, _FLOAT, True)
 complex64 = dtype("complex64", 8, _COMPLEX, True)
 complex128 = dtype("complex128", 16, _COMPLEX, True)
+
+_PY_TYPES.update({bool: bool_, int: int64, float: float64, complex: complex128})
 
 ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
               complex64, complex128)

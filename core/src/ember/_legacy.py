@@ -25,6 +25,8 @@ def parse_type(t):
     """(dtype, device type or None) for a dtype, a legacy class or a type-name string."""
     if isinstance(t, D.dtype):
         return t, None
+    if isinstance(t, type) and t in (bool, int, float, complex):
+        return D.canonical(t), None
     if isinstance(t, type) and hasattr(t, "_legacy_dtype"):
         return t._legacy_dtype, t._legacy_device
     if isinstance(t, str):

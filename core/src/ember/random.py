@@ -306,3 +306,14 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
                     input._shape[:-1] + (num_samples,), D.int64, dev.index,
                     probs=input._data, num_samples=num_samples, replacement=replacement)
     return _from_native(arr, be, dev, D.int64)
+
+
+def _canonical(fn):
+    from ._creation import _canonical_dtype_args
+    return _canonical_dtype_args(fn)
+
+
+for _name in ("rand", "randn", "randint", "randperm", "normal", "rand_like", "randn_like",
+              "randint_like"):
+    globals()[_name] = _canonical(globals()[_name])
+

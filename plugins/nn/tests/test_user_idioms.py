@@ -219,10 +219,6 @@ def test_float64_param_groups_lr_edit_hooks():
             np.testing.assert_allclose(d_e[k], d_t[k], rtol=1e-10, atol=1e-12, err_msg=k)
 
 
-@pytest.mark.xfail(strict=True, reason="Python types as dtype (dtype=bool/int/float) reach the "
-                   "numpy backend's dtype table and raise KeyError; torch maps bool->bool, "
-                   "int->int64, float->float64 (backend.py / Tensor.to are being edited by "
-                   "another helper)")
 def test_python_type_as_dtype():
     for lib in (torch, ember):
         mask = lib.zeros(3, dtype=bool)

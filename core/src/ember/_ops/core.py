@@ -217,9 +217,13 @@ def _parse_to(args, kwargs):
     kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    if dtype is not None and not isinstance(dtype, D.dtype):
+        dtype = D.canonical(dtype)
     for a in args:
         if isinstance(a, D.dtype):
             dtype = a
+        elif isinstance(a, type) and a in (bool, int, float, complex):
+            dtype = D.canonical(a)
         elif isinstance(a, Tensor):
             dtype, dev = a._dtype, a.device
         elif isinstance(a, bool):
