@@ -12,3 +12,7 @@ def __getattr__(name):
         import importlib
         return importlib.import_module(f"{__name__}.rnn")
     return _lazy(name)
+
+
+def __dir__():
+    return sorted(set(_lazy.names()) | {"rnn"})
