@@ -81,6 +81,21 @@ def _floor_divide(a, b):
         return np.floor_divide(a, b)
 
 
+def _vs_scalar(f):
+    """``f`` (maximum/minimum) where a scalar operand against a large float array is
+    replaced by a constant array: NumPy's array-scalar loop for these is not vectorised
+    (about 3x slower than array-array; ``relu`` is ``maximum(x, 0)``). Same values."""
+    def call(a, b):
+        if b.__class__ in (int, float) and a.__class__ is np.ndarray and a.size >= 16384 \
+                and a.dtype.kind == "f":
+            return f(a, np.zeros(a.shape, a.dtype) if b == 0 else np.full(a.shape, b, a.dtype))
+        if a.__class__ in (int, float) and b.__class__ is np.ndarray and b.size >= 16384 \
+                and b.dtype.kind == "f":
+            return f(np.zeros(b.shape, b.dtype) if a == 0 else np.full(b.shape, a, b.dtype), b)
+        return f(a, b)
+    return call
+
+
 _INTO = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
 
 
@@ -282,8 +297,8 @@ class NumpyBackend:
     fmod = staticmethod(_quiet(np.fmod))
     pow = staticmethod(_quiet(np.power))
     atan2 = staticmethod(np.arctan2)
-    maximum = staticmethod(np.maximum)
-    minimum = staticmethod(np.minimum)
+    maximum = staticmethod(_vs_scalar(np.maximum))
+    minimum = staticmethod(_vs_scalar(np.minimum))
     fmax = staticmethod(np.fmax)
     fmin = staticmethod(np.fmin)
     hypot = staticmethod(np.hypot)

@@ -92,11 +92,23 @@ def adam_step(params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, 
     return None
 
 
+_SCRATCH = {}
+
+
+def _scratch(size, dt):
+    """A reusable work array of at least ``size`` elements: a fresh multi-megabyte array
+    each step would be mapped and zeroed by the OS page by page on first touch."""
+    buf = _SCRATCH.get(dt)
+    if buf is None or buf.size < size:
+        buf = _SCRATCH[dt] = np.empty(size, dt)
+    return buf[:size]
+
+
 def sgd_step(params, grads, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov,
              maximize):
     """One SGD step (with momentum, dampening, Nesterov, weight decay) for a list of
     parameters, in place, parameter by parameter with in-place ufuncs (no temporaries but
-    one scratch array, no Python op layer).
+    one reused scratch array, no Python op layer).
 
     ``params``/``grads``: lists of arrays (any strides); ``momentum_buffer``: the 1-D array
     holding every parameter's buffer one after another, or None without momentum. The
@@ -109,8 +121,7 @@ def sgd_step(params, grads, momentum_buffer, *, lr, momentum, dampening, weight_
     if dt not in (np.float32, np.float64) or (
             momentum_buffer is not None and momentum_buffer.dtype != dt):
         return NotImplemented
-    size = max(p.size for p in params)
-    tmp = np.empty(size, dt)
+    tmp = _scratch(max(p.size for p in params), dt)
     off = 0
     for p, g in zip(params, grads):
         n = p.size

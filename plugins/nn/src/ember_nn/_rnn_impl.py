@@ -85,6 +85,13 @@ def _cat(be, arrs):
     return arrs[0] if len(arrs) == 1 else be.concat(arrs, 0)
 
 
+def _into(be):
+    """The backend's optional in-place kernel ``binary_into`` (NOTE [in-place kernels] in
+    ``ember.backend``), or None: with it the backward writes each step's gate gradients
+    straight into one preallocated array instead of concatenating pieces."""
+    return getattr(be, "binary_into", None) if be.aliasing else None
+
+
 def _assemble(be, pieces, cols, dt, idx, total):
     """Join ``(row_start, array)`` pieces into ``total`` rows (zeros where no piece is)."""
     pieces = sorted(pieces, key=lambda p: p[0])
@@ -162,6 +169,7 @@ class _Kernel:
 class _LSTMKernel(_Kernel):
     def __init__(self, be, dt, idx, H, x, w_ih, b_ih, w_hh, b_hh, w_hr):
         super().__init__(be, H, 4 * H, x, w_ih, b_ih, b_hh)
+        self.dt, self.idx = dt, idx
         self.S = _vec(be, dt, idx, [(2 * H, -1.0), (H, -2.0), (H, -1.0)])
         self.w_hh = _native(w_hh)                          # (4H, P)
         self.whhT = be.mul(_T(be, self.w_hh), self.S)      # (P, 4H), pre-scaled
@@ -185,7 +193,7 @@ class _LSTMKernel(_Kernel):
         h2 = hh if self.whrT is None else be.matmul(hh, self.whrT)
         return [h2, c2], h2, ((s, i, f, g, o, tc, c, hh) if keep else None)
 
-    def bwd(self, dstate, saved, acc):
+    def bwd(self, dstate, saved, acc, out=None):
         be = self.be
         mul = be.mul
         dh, dc = dstate
@@ -194,9 +202,30 @@ class _LSTMKernel(_Kernel):
             acc.append((dh, hh))
             dh = be.matmul(dh, self.w_hr)
         dc = be.add(dc, mul(mul(dh, o), be.sub(1.0, mul(tc, tc))))
-        da = be.concat([mul(dc, g), mul(dc, c_prev), mul(mul(dc, i), 4.0), mul(dh, tc)], 1)
-        dz = mul(da, mul(s, be.sub(1.0, s)))
+        into = None if out is None else _into(be)
+        if into is None:
+            da = be.concat([mul(dc, g), mul(dc, c_prev), mul(mul(dc, i), 4.0), mul(dh, tc)], 1)
+            dz = mul(da, mul(s, be.sub(1.0, s)))
+        else:
+            # the same products, written into a reused (rows, 4H) array and then into the
+            # step's rows of the preallocated gate gradient ``out``
+            r, H = dc.shape[0], self.H
+            W = 4 * H
+            da_flat = self._scratch(r * W)
+            view = be.view
+            into("mul", dc, g, view(da_flat, (r, H), (W, 1), 0))
+            into("mul", dc, c_prev, view(da_flat, (r, H), (W, 1), H))
+            into("mul", mul(dc, i), 4.0, view(da_flat, (r, H), (W, 1), 2 * H))
+            into("mul", dh, tc, view(da_flat, (r, H), (W, 1), 3 * H))
+            into("mul", view(da_flat, (r, W), (W, 1), 0), mul(s, be.sub(1.0, s)), out)
+            dz = out
         return [be.matmul(dz, self.w_hh), mul(dc, f)], dz, None
+
+    def _scratch(self, n):
+        buf = getattr(self, "_da", None)
+        if buf is None or buf.shape[0] < n:
+            buf = self._da = self.be.empty((n,), self.dt, self.idx)
+        return buf
 
     def finish(self, dgx, dgh, hprev, acc, needs, out):
         be = self.be
@@ -383,6 +412,11 @@ class _ScanGrad(Function):
         acc, d0 = [], []
         dstate = None
         bwd, add = k.bwd, be.add
+        G = k.G
+        # LSTM: every step's gate gradients go into one preallocated array (no concat)
+        dflat = None
+        if mode == "LSTM" and _into(be) is not None:
+            dflat = be.empty((steps.rows * G,), grads[0]._dtype, grads[0]._storage.device.index)
         for j in range(n - 1, -1, -1):
             t = order[j]
             bs = bsz[t]
@@ -390,7 +424,11 @@ class _ScanGrad(Function):
                 dstate = [_sub(be, g, 0, bs) for g in gfin]
             dstate[0] = add(dstate[0], _rows(be, oflat, ow, off[t], off[t] + bs))
             h_prev, saved = saves[t]
-            dstate, dgx[t], dgh[t] = bwd(dstate, saved, acc)
+            if dflat is None:
+                dstate, dgx[t], dgh[t] = bwd(dstate, saved, acc)
+            else:
+                dstate, dgx[t], dgh[t] = bwd(dstate, saved, acc,
+                                             _rows(be, dflat, G, off[t], off[t] + bs))
             hprev[t] = h_prev
             m = bsz[order[j - 1]] if j > 0 else 0
             if bs < m:
@@ -399,7 +437,7 @@ class _ScanGrad(Function):
             elif bs > m:
                 d0.append((m, [_sub(be, d, m, bs) for d in dstate]))
                 dstate = [_sub(be, d, 0, m) for d in dstate]
-        dgx = _cat(be, dgx)
+        dgx = _cat(be, dgx) if dflat is None else be.view(dflat, (steps.rows, G), (G, 1), 0)
         out = [None] * 8
         k.finish_input(dgx, needs, out)
         k.finish(dgx, _cat(be, dgh) if dgh[0] is not None else None, _cat(be, hprev), acc,
