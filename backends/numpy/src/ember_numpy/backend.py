@@ -11,6 +11,7 @@ import numpy as np
 import ember
 from ember.backend import MissingPrimitive
 
+from . import _alloc
 from . import optim_kernels as _optim_kernels
 
 _D2N = {
@@ -109,6 +110,7 @@ class NumpyBackend:
     def __init__(self):
         self._default_gen = np.random.Generator(np.random.PCG64(0))
         self._seed = 0
+        _alloc.tune_malloc()           # NOTE [allocator]
 
     # -- capabilities --------------------------------------------------------------------
     def is_available(self):
