@@ -423,6 +423,16 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``. A non-scalar tensor needs
         ``gradient`` (same shape)."""
+        if (gradient is None and inputs is None and not create_graph and not retain_graph
+                and self.grad_fn is not None and _prod(self._shape) == 1
+                and (self._dtype.is_floating_point or self._dtype.is_complex)):
+            # ``loss.backward()``: the seed is a one on the loss's device, straight to the
+            # engine (what autograd.backward does, minus its argument handling)
+            st = self._storage
+            be, dt = st._be, self._dtype
+            seed = _from_native(be.full(self._shape, 1, dt, st.device.index), be, st.device, dt)
+            _run_backward([self], [seed], False, False)
+            return
         _autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
@@ -560,6 +570,12 @@ class Tensor:
         if dev is not None:
             out = out.to(dev)
         return out
+
+
+def _run_backward(*args, **kwargs):
+    from .autograd.engine import run_backward
+    globals()["_run_backward"] = run_backward       # resolved once (a cycle at import time)
+    return run_backward(*args, **kwargs)
 
 
 def _autograd_backward(*args, **kwargs):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .. import _dtype as D
 from .._tensor import Tensor, _from_native, _prod, _wrap_dim
-from .core import Op, write_out, _check_same_device
+from .core import Op, write_out, _check_same_device, _view_of
+from ..autograd.grad_mode import STATE
 from ._reg import export
 
 
@@ -25,6 +26,9 @@ def norm_dims(dim, ndim, op="reduce"):
 
 def expand_reduced(g, in_shape, dims, keepdim):
     """Broadcast a reduced gradient ``g`` back to ``in_shape``."""
+    if not g._shape and not STATE.grad_enabled and g.__class__ is Tensor:
+        # a whole-tensor reduction without a graph to build: the stride-0 view directly
+        return _view_of(g, tuple(in_shape), (0,) * len(in_shape), g._offset)
     if not keepdim and dims and tuple(dims) != tuple(range(len(dims))):
         # reduced dims that are not all leading ones come back as size-1 dims first
         # (expand adds leading dims itself)
