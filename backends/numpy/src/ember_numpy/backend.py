@@ -26,6 +26,7 @@ _N2D = {v: k for k, v in _D2N.items()}
 _N2D.update({np.dtype(np.uint16): ember.int32, np.dtype(np.uint32): ember.int64,
              np.dtype(np.uint64): ember.int64})
 _BF16 = np.dtype(ml_dtypes.bfloat16)
+_ndarray = np.ndarray
 _F16 = np.dtype(np.float16)
 
 
@@ -180,13 +181,13 @@ class NumpyBackend:
         isz = buffer.itemsize
         if 0 in shape:      # an empty view may sit at any offset (e.g. x[:, 2:3] of a (0, 3))
             offset = 0
-        return np.ndarray(shape, buffer.dtype, buffer, offset * isz, tuple(s * isz for s in strides))
+        return _ndarray(shape, buffer.dtype, buffer, offset * isz, [s * isz for s in strides])
 
     def write(self, buffer, shape, strides, offset, src):
         isz = buffer.itemsize
         if 0 in shape:
             return buffer
-        dst = np.ndarray(shape, buffer.dtype, buffer, offset * isz, tuple(s * isz for s in strides))
+        dst = _ndarray(shape, buffer.dtype, buffer, offset * isz, [s * isz for s in strides])
         if isinstance(src, np.ndarray) and np.shares_memory(dst, src):
             src = src.copy()
         np.copyto(dst, src, casting="unsafe")

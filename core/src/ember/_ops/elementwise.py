@@ -1038,7 +1038,12 @@ class _Relu(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g * (y > 0).to(g._dtype)
+        if STATE.grad_enabled or g.__class__ is not Tensor or y._dtype is not g._dtype:
+            return g * (y > 0).to(g._dtype)           # differentiable (create_graph)
+        st = g._storage                                # no graph: the same three kernels
+        be = st._be
+        mask = be.astype(be.gt(y._data, 0), g._dtype)
+        return _from_native(be.mul(g._data, mask), be, st.device, g._dtype)
 
 
 @export("relu_", function=False)
