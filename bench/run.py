@@ -5,10 +5,12 @@ NumPy-backed framework.
     python bench/run.py --lib ember|torch|numpy_ref [--workload NAME ...] [--threads 1]
                         [--repeat 20] [--json] [--round N] [--check]
 
-Each workload prints one line: library, workload, median wall-clock seconds per step (µs/op
-for op_overhead) and the median CPU time of the process for the same step (``cpu_*``,
+Each workload prints one line: library, workload, wall-clock seconds per step (µs/op for
+op_overhead) and the CPU time of the process for the same step (``cpu_*``,
 ``time.process_time``: at one thread it is the work done, less sensitive than wall time to
-other processes on a shared machine). ``--check`` compares ember with torch for identical
+other processes on a shared machine). ``--stat min`` (the default) reports the best of the
+``--repeat`` timings, as ``timeit`` does (the run least disturbed by other processes);
+``--stat median`` the median. ``--check`` compares ember with torch for identical
 initial weights: first-step loss, every gradient and the parameters after one optimizer step
 of each train workload, the op_overhead values and gradients, and one Adam step.
 See bench/compare.sh for alternating A/B runs.
@@ -43,8 +45,8 @@ def _lib(name):
 
 
 class Timing(float):
-    """Median wall-clock seconds per call (the float value) with ``.cpu``, the median CPU
-    seconds of this process per call over the same repeats."""
+    """Wall-clock seconds per call (the float value) with ``.cpu``, the CPU seconds of this
+    process per call, each the ``STAT`` (min or median) over the repeats."""
 
     def __new__(cls, wall, cpu):
         t = super().__new__(cls, wall)
@@ -58,6 +60,9 @@ class Timing(float):
         return Timing(float(self) * k, self.cpu * k)
 
 
+STAT = {"fn": min}
+
+
 def _timeit(fn, repeat, warmup=3, inner=1):
     for _ in range(warmup):
         fn()
@@ -69,7 +74,7 @@ def _timeit(fn, repeat, warmup=3, inner=1):
             fn()
         ts.append((time.perf_counter() - t0) / inner)
         cs.append((time.process_time() - c0) / inner)
-    return Timing(statistics.median(ts), statistics.median(cs))
+    return Timing(STAT["fn"](ts), STAT["fn"](cs))
 
 
 # -- model builders (PyTorch API: the same code for ember and torch) -------------------------
@@ -193,7 +198,7 @@ def import_time(name, repeat):
         wall, cpu = out.stdout.split()
         ts.append(float(wall))
         cs.append(float(cpu))
-    return Timing(statistics.median(ts), statistics.median(cs))
+    return Timing(STAT["fn"](ts), STAT["fn"](cs))
 
 
 def run(lib_name, workload, repeat):
@@ -317,11 +322,14 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--repeat", type=int, default=20)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--stat", choices=["min", "median"], default="min",
+                   help="statistic over the repeats (default: min, as timeit)")
     p.add_argument("--round", type=int, default=0,
                    help="round number recorded in --json output (bench/compare.sh)")
     p.add_argument("--check", action="store_true",
                    help="compare first-step loss and gradients with torch")
     args = p.parse_args(argv)
+    STAT["fn"] = min if args.stat == "min" else statistics.median
     _set_threads(args.threads)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     if args.lib == "torch":
@@ -331,7 +339,8 @@ def main(argv=None):
         return 0 if check(args.workload) else 1
     for w in args.workload:
         r = run(args.lib, w, args.repeat)
-        rec = {"lib": args.lib, "workload": w, "threads": args.threads, "round": args.round}
+        rec = {"lib": args.lib, "workload": w, "threads": args.threads, "round": args.round,
+               "stat": args.stat}
         if isinstance(r, dict):
             for k, v in r.items():
                 rec[k] = float(v)

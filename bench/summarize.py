@@ -1,5 +1,5 @@
 """Summarise alternating benchmark rounds (JSON lines from run.py) as a Markdown table: per
-workload the median wall time of each library, the median over rounds of the per-round
+workload the median (over rounds) wall time of each library, the median over rounds of the per-round
 ratio A/B (each round runs A and B back to back, so slow phases of a shared machine hit
 both), and the same ratio for CPU time (``time.process_time``).
 
@@ -34,6 +34,7 @@ def _machine():
 def main(path, a, b, command, note=""):
     # vals[(lib, key)][round] -> list of values
     vals = collections.defaultdict(lambda: collections.defaultdict(list))
+    stat = "median"
     with open(path) as f:
         for line in f:
             line = line.strip()
@@ -42,7 +43,9 @@ def main(path, a, b, command, note=""):
             r = json.loads(line)
             rnd = r.get("round", 0)
             for k, v in r.items():
-                if k in ("lib", "workload", "threads", "round"):
+                if k == "stat":
+                    stat = v
+                if k in ("lib", "workload", "threads", "round", "stat"):
                     continue
                 cpu = k.startswith("cpu_")
                 base = k[4:] if cpu else k
@@ -51,7 +54,8 @@ def main(path, a, b, command, note=""):
     keys = sorted({k for _, k, _ in vals})
     print(f"\n### {datetime.date.today()} — {a} vs {b}\n")
     print(f"Machine: {_machine()}; Python {platform.python_version()}. "
-          f"Command: `{command}`{(' ' + note) if note else ''}\n")
+          f"Command: `{command}`. Per process: the {stat} of the repeats; ratios: the median "
+          f"over rounds of each round's {a}/{b}.{(' ' + note) if note else ''}\n")
     print(f"| workload | {a} | {b} | {a}/{b} wall | {a}/{b} CPU |")
     print("|---|---|---|---|---|")
     for k in keys:

@@ -679,7 +679,19 @@ def _accumulate_into_grad(t, g, retain=False, fresh=False):
     if cur is None:
         # never alias a gradient another leaf (or anyone else) may also hold
         t.grad = g if fresh and _stealable(g) else g.clone()
-    elif cur.grad_fn is not None or cur._rg:
+        return
+    st = cur._storage
+    if (cur.__class__ is Tensor and cur._stride is None and g._stride is None
+            and cur._shape == g._shape and cur._dtype is g._dtype and cur.grad_fn is None
+            and not cur._rg and st._be.aliasing and st.device == g._storage.device):
+        # the usual case: two dense gradients of one shape, added in place by the backend
+        into = getattr(st._be, "binary_into", None)
+        if into is not None and (cur._dtype.is_floating_point or cur._dtype.is_complex):
+            cur._buffer()
+            if into("add", cur._data, g._data, cur._data):
+                st._version += 1
+                return
+    if cur.grad_fn is not None or cur._rg:
         t.grad = cur.detach() + g
     elif not _binary_into(cur, "add", g):
         cur.add_(g)

@@ -94,7 +94,7 @@ class BackwardNode(Node, FunctionCtx):
     def needs_input_grad(self):
         """One bool per ``forward`` argument: does it need a gradient (derived from the
         graph edges, so that recording a node stores less)."""
-        return tuple(e[0] is not None for e in self.next_functions)
+        return tuple([e[0] is not None for e in self.next_functions])
 
     @property
     def saved_tensors(self):
@@ -142,9 +142,12 @@ class BackwardNode(Node, FunctionCtx):
     def apply(self, grads):
         Tensor = _T[0] if _T else _tensor_cls()
         fn = self._fn
-        if self.materialize_grads and not all(g is not None for g in grads):
-            grads = tuple(g if g is not None else self._zeros_for_output(i)
-                          for i, g in enumerate(grads))
+        if self.materialize_grads:
+            for g in grads:
+                if g is None:
+                    grads = tuple(g if g is not None else self._zeros_for_output(i)
+                                  for i, g in enumerate(grads))
+                    break
         res = fn.backward(self, *grads)
         if res.__class__ is not tuple:
             res = tuple(res) if isinstance(res, tuple) else (res,)
