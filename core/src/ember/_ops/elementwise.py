@@ -421,6 +421,16 @@ def _binary_fn(name, prim, bw, save):
         b = s[1] if s[1] is not None else ctx.sb
         y = s[2] if save == "aby" else None
         na, nb = ctx.needs_input_grad[:2]
+        if name == "mul" and not STATE.grad_enabled and g.__class__ is Tensor:
+            # no graph to build: each side's gradient is one kernel call (real dtypes; the
+            # engine sums broadcast gradients down to the input's shape)
+            dt = g._dtype
+            if not dt.is_complex and all(x.__class__ is Tensor and x._dtype is dt
+                                         or x.__class__ is float for x in (a, b)):
+                st = g._storage
+                be, dev, gd = st._be, st.device, g._data
+                return (_from_native(be.mul(gd, _nd(b)), be, dev, dt) if na else None,
+                        _from_native(be.mul(gd, _nd(a)), be, dev, dt) if nb else None)
         if name in _ONE_SIDED:      # compute only the gradients that are needed
             return bw(a, b, y, g, na, nb)
         ga, gb = bw(a, b, y, g)
