@@ -3,6 +3,9 @@
 # median per-round ratios A/B per workload (wall and CPU time); appends the table to
 # bench/RESULTS.md with date, machine and command.
 #   bash bench/compare.sh ember torch [--workload ...] [--threads 1] [--repeat 20]
+#   bash bench/compare.sh ember@/path/to/other/checkout ember    # one ember against another
+# A library written LIB@ROOT runs LIB from the source tree ROOT (an older commit's worktree:
+# its core, numpy backend, nn and optim sources go first on PYTHONPATH).
 # Environment: PYTHON (interpreter), ROUNDS (number of rounds, default 3), NOTE (a remark
 # appended to the table's header, e.g. "shared machine, noisy"), RESULTS (output file).
 set -euo pipefail
@@ -14,10 +17,23 @@ ROUNDS="${ROUNDS:-3}"
 RESULTS="${RESULTS:-bench/RESULTS.md}"
 OUT="$(mktemp)"
 trap 'rm -f "$OUT"' EXIT
+
+run_one() {   # run_one SPEC ROUND ARGS...
+  local spec="$1" round="$2"; shift 2
+  local lib="${spec%%@*}"
+  if [[ "$spec" == *@* ]]; then
+    local root="${spec#*@}"
+    PYTHONPATH="$root/core/src:$root/backends/numpy/src:$root/plugins/nn/src:$root/plugins/optim/src${PYTHONPATH:+:$PYTHONPATH}" \
+      "$PY" bench/run.py --lib "$lib" --label "$spec" --json --round "$round" "$@"
+  else
+    "$PY" bench/run.py --lib "$lib" --json --round "$round" "$@"
+  fi
+}
+
 for ((r = 0; r < ROUNDS; r++)); do
-  if ((r % 2 == 0)); then order="$A $B"; else order="$B $A"; fi
-  for lib in $order; do
-    "$PY" bench/run.py --lib "$lib" --json --round "$r" "$@" >> "$OUT"
+  if ((r % 2 == 0)); then order=("$A" "$B"); else order=("$B" "$A"); fi
+  for spec in "${order[@]}"; do
+    run_one "$spec" "$r" "$@" >> "$OUT"
   done
 done
 "$PY" bench/summarize.py "$OUT" "$A" "$B" "ROUNDS=$ROUNDS bash bench/compare.sh $A $B $*" \

@@ -324,6 +324,8 @@ def main(argv=None):
     p.add_argument("--json", action="store_true")
     p.add_argument("--stat", choices=["min", "median"], default="min",
                    help="statistic over the repeats (default: min, as timeit)")
+    p.add_argument("--label", default=None,
+                   help="name recorded in --json output instead of --lib (e.g. ember@before)")
     p.add_argument("--round", type=int, default=0,
                    help="round number recorded in --json output (bench/compare.sh)")
     p.add_argument("--check", action="store_true",
@@ -339,7 +341,7 @@ def main(argv=None):
         return 0 if check(args.workload) else 1
     for w in args.workload:
         r = run(args.lib, w, args.repeat)
-        rec = {"lib": args.lib, "workload": w, "threads": args.threads, "round": args.round,
+        rec = {"lib": args.label or args.lib, "workload": w, "threads": args.threads, "round": args.round,
                "stat": args.stat}
         if isinstance(r, dict):
             for k, v in r.items():
