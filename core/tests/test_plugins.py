@@ -211,7 +211,6 @@ def test_autoload_off(venv):
 def test_name_clash_is_an_error_naming_both(venv, tmp_path):
     py, root = venv
     d = _dist(tmp_path, "ember-clash", "ember_clash", CLASH, {"nn.clash": "ember_clash"})
-    env_dir = py.parent.parent
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
                     "--no-build-isolation", "--target", str(target), str(d)], check=True,

@@ -7,7 +7,7 @@ import math
 
 from . import _dtype as D
 from ._device import get_default_device
-from ._tensor import Tensor, _backend_for, _from_native, _prod, TypedStorage
+from ._tensor import Tensor, _backend_for, _from_native, TypedStorage
 
 __all__ = [
     "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "eye",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from . import _dtype as D
-from ._device import device as _device_cls, get_default_device
+from ._device import get_default_device
 from ._tensor import Tensor, _backend_for, _from_native, _backends
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state",

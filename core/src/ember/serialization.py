@@ -28,7 +28,7 @@ import zipfile
 
 from . import _dtype as D
 from ._device import device as _device_cls
-from ._tensor import Tensor, TypedStorage, _backend_for, _contig_strides, _prod
+from ._tensor import Tensor, TypedStorage, _backend_for
 
 __all__ = ["save", "load", "SerializationError"]
 

@@ -112,6 +112,9 @@ def cat(tensors, dim=0, *, out=None):
     return write_out(r, out) if out is not None else r
 
 
+concat = cat
+
+
 @export("concatenate", method=False)
 def concatenate(tensors, axis=0, *, out=None):
     """``cat`` with NumPy's argument name ``axis``."""

@@ -14,7 +14,8 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                         set_grad_enabled, is_inference_mode_enabled)
 from .graph import Node
 
-__all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad",
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "BackwardNode", "once_differentiable",
+           "is_inference_mode_enabled", "no_grad",
            "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "detect_anomaly", "set_detect_anomaly", "Node", "graph", "gradcheck",
            "gradgradcheck", "functional"]
@@ -127,8 +128,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         >>> ember.autograd.grad(g, x)                                    # 6x = 12
         (tensor(12.),)
     """
-    from .._tensor import Tensor
-    single = isinstance(inputs, Tensor)
     outputs = _seq(outputs)
     inputs = _seq(inputs)
     grads = _seq(grad_outputs)

@@ -51,7 +51,6 @@ def assert_close(actual, expected, *, rtol=None, atol=None, equal_nan=True, chec
         bad = ~((diff <= atol + rtol * e64.abs()) | same_inf | both_nan)
     n_bad = int(bad.sum().item())
     if n_bad:
-        idx = bad.reshape(-1).nonzero_flat_first() if hasattr(bad, "nonzero_flat_first") else None
         detail = ""
         if d.is_floating_point or d.is_complex:
             detail = f"; greatest absolute difference {float(diff.max().item()):.3g}"
