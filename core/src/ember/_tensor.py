@@ -12,12 +12,11 @@ made (``_buffer()``) the first time a view, an in-place write or ``storage()`` n
 
 from __future__ import annotations
 
-import math
 import weakref
 from sys import getrefcount as _getrefcount
 
 from . import _dtype as D
-from ._device import device as _device_cls, get_default_device
+from ._device import device as _device_cls
 from ._plugins import registry
 from ._size import Size
 from .autograd.grad_mode import STATE

@@ -422,8 +422,8 @@ def _g_view(shape, stride, offset, new_shape):
     st = _compute_stride(shape, stride, new_shape)
     if st is None:
         raise RuntimeError(
-            f"view size is not compatible with input tensor's size and stride (at least one "
-            f"dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
     return new_shape, st, offset
 
 
@@ -1230,7 +1230,6 @@ def fill_(self, value):
             return _inplace(self, lambda s: s * 0 + value, value)
         value = value.item()
     if STATE.grad_enabled and self._rg:
-        from .._creation import full
         return _inplace(self, lambda s: s * 0 + value)
     _write(self, value)
     return self
