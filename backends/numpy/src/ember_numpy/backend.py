@@ -27,6 +27,17 @@ _N2D.update({np.dtype(np.uint16): ember.int32, np.dtype(np.uint32): ember.int64,
              np.dtype(np.uint64): ember.int64})
 _BF16 = np.dtype(ml_dtypes.bfloat16)
 _ndarray = np.ndarray
+
+
+def _bytes(strides, isz):
+    """Element strides in bytes (the common 1-D and 2-D cases without a comprehension: views
+    are made on every op)."""
+    n = len(strides)
+    if n == 2:
+        return (strides[0] * isz, strides[1] * isz)
+    if n == 1:
+        return (strides[0] * isz,)
+    return [s * isz for s in strides]
 _F16 = np.dtype(np.float16)
 
 
@@ -83,6 +94,14 @@ def _floor_divide(a, b):
         return np.floor_divide(a, b)
 
 
+def _const(like, v):
+    if v == 0:
+        return np.zeros(like.shape, like.dtype)
+    c = np.empty(like.shape, like.dtype)
+    c.fill(v)
+    return c
+
+
 def _vs_scalar(f):
     """``f`` (maximum/minimum) where a scalar operand against a large float array is
     replaced by a constant array: NumPy's array-scalar loop for these is not vectorised
@@ -90,10 +109,10 @@ def _vs_scalar(f):
     def call(a, b):
         if b.__class__ in (int, float) and a.__class__ is np.ndarray and a.size >= 16384 \
                 and a.dtype.kind == "f":
-            return f(a, np.zeros(a.shape, a.dtype) if b == 0 else np.full(a.shape, b, a.dtype))
+            return f(a, _const(a, b))
         if a.__class__ in (int, float) and b.__class__ is np.ndarray and b.size >= 16384 \
                 and b.dtype.kind == "f":
-            return f(np.zeros(b.shape, b.dtype) if a == 0 else np.full(b.shape, a, b.dtype), b)
+            return f(_const(b, a), b)
         return f(a, b)
     return call
 
@@ -181,13 +200,13 @@ class NumpyBackend:
         isz = buffer.itemsize
         if 0 in shape:      # an empty view may sit at any offset (e.g. x[:, 2:3] of a (0, 3))
             offset = 0
-        return _ndarray(shape, buffer.dtype, buffer, offset * isz, [s * isz for s in strides])
+        return _ndarray(shape, buffer.dtype, buffer, offset * isz, _bytes(strides, isz))
 
     def write(self, buffer, shape, strides, offset, src):
         isz = buffer.itemsize
         if 0 in shape:
             return buffer
-        dst = _ndarray(shape, buffer.dtype, buffer, offset * isz, [s * isz for s in strides])
+        dst = _ndarray(shape, buffer.dtype, buffer, offset * isz, _bytes(strides, isz))
         if isinstance(src, np.ndarray) and np.shares_memory(dst, src):
             src = src.copy()
         np.copyto(dst, src, casting="unsafe")
