@@ -464,7 +464,13 @@ class NumpyBackend:
     def setitem(x, key, value, accumulate):
         if accumulate:
             if all(k is None or k is Ellipsis or isinstance(k, (slice, int)) for k in key):
-                x[key] += value      # basic indexing: no repeated positions, so += is exact
+                # basic indexing: no repeated positions, so an add is exact; into the view
+                # itself (``x[key] += v`` would also copy the result back onto itself)
+                v = x[key]
+                if isinstance(v, np.ndarray):
+                    np.add(v, value, out=v)
+                else:
+                    x[key] += value
             else:
                 np.add.at(x, key, value)
         else:
