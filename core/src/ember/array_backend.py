@@ -39,7 +39,7 @@ from . import _dtype as D
 from . import _xp_random, _xp_special
 from .backend import MissingPrimitive
 
-__all__ = ["ArrayAPIBackend"]
+__all__ = ["ArrayAPIBackend", "numpy_like_scatter"]
 
 
 class ArrayAPIBackend:
@@ -656,6 +656,30 @@ class ArrayAPIBackend:
     def random(self, gen, kind, shape, d, index=None, **params):
         return _xp_random.draw(self.xp, gen, kind, tuple(shape), self.native_dtype(d),
                                **params)
+
+
+_UFUNC_AT = {"sum": "add", "prod": "multiply", "amax": "maximum", "amin": "minimum"}
+
+
+def numpy_like_scatter(xp, x, index, src, axis, reduce):
+    """The protocol's ``scatter`` for namespaces with NumPy's ufunc ``.at`` (NumPy, CuPy):
+    a copy of ``x`` with ``src`` (an array cut to ``index``'s shape, or a scalar) written or
+    reduced along ``axis`` at ``index``."""
+    out = x.copy()
+    idx = list(xp.indices(index.shape, sparse=True))
+    idx[axis] = index
+    idx = tuple(idx)
+    if not isinstance(src, xp.ndarray):
+        src = xp.full(index.shape, src, dtype=x.dtype)
+    else:
+        src = src[tuple(slice(0, n) for n in index.shape)]
+    if reduce is None:
+        out[idx] = src
+    elif reduce in _UFUNC_AT:
+        getattr(xp, _UFUNC_AT[reduce]).at(out, idx, src)
+    else:
+        raise ValueError(f"scatter: unknown reduce {reduce!r}")
+    return out
 
 
 def _dt(a, b):

@@ -10,7 +10,7 @@ import struct
 import numpy as np
 
 import ember
-from ember.array_backend import ArrayAPIBackend
+from ember.array_backend import ArrayAPIBackend, numpy_like_scatter
 
 
 class UnavailableCuda:
@@ -342,28 +342,7 @@ class CupyBackend(ArrayAPIBackend):
             x[key] = value
 
     def scatter(self, x, index, src, axis, reduce):
-        cp = self.cp
-        out = x.copy()
-        idx = list(cp.indices(index.shape, sparse=True))
-        idx[axis] = index
-        idx = tuple(idx)
-        if not isinstance(src, cp.ndarray):
-            src = cp.full(index.shape, src, dtype=x.dtype)
-        else:
-            src = src[tuple(slice(0, n) for n in index.shape)]
-        if reduce is None:
-            out[idx] = src
-        elif reduce == "sum":
-            cp.add.at(out, idx, src)
-        elif reduce == "prod":
-            cp.multiply.at(out, idx, src)
-        elif reduce == "amax":
-            cp.maximum.at(out, idx, src)
-        elif reduce == "amin":
-            cp.minimum.at(out, idx, src)
-        else:
-            raise ValueError(f"scatter: unknown reduce {reduce!r}")
-        return out
+        return numpy_like_scatter(self.cp, x, index, src, axis, reduce)
 
     def nonzero(self, x):
         return tuple(i.astype(self.cp.int64) for i in self.cp.nonzero(x))

@@ -9,6 +9,7 @@ import ml_dtypes
 import numpy as np
 
 import ember
+from ember.array_backend import numpy_like_scatter
 from ember.backend import MissingPrimitive
 
 from . import _alloc
@@ -433,27 +434,7 @@ class NumpyBackend:
 
     @staticmethod
     def scatter(x, index, src, axis, reduce):
-        out = np.array(x, copy=True)
-        idx = list(np.indices(index.shape, sparse=True))
-        idx[axis] = index
-        idx = tuple(idx)
-        if not isinstance(src, np.ndarray):
-            src = np.full(index.shape, src, dtype=x.dtype)
-        else:
-            src = src[tuple(slice(0, n) for n in index.shape)]
-        if reduce is None:
-            out[idx] = src
-        elif reduce == "sum":
-            np.add.at(out, idx, src)
-        elif reduce == "prod":
-            np.multiply.at(out, idx, src)
-        elif reduce == "amax":
-            np.maximum.at(out, idx, src)
-        elif reduce == "amin":
-            np.minimum.at(out, idx, src)
-        else:
-            raise ValueError(f"scatter: unknown reduce {reduce!r}")
-        return out
+        return numpy_like_scatter(np, x, index, src, axis, reduce)
 
     @staticmethod
     def getitem(x, key):
