@@ -19,8 +19,8 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 from ._dtype import dtype
 
-__all__ = ["Backend", "LinalgFftKernels", "DLPackKernels", "InPlaceKernels", "UNARY", "BINARY", "REDUCTIONS", "OPTIONAL", "MissingPrimitive",
-           "check_backend"]
+__all__ = ["Backend", "LinalgFftKernels", "DLPackKernels", "InPlaceKernels", "LSTMScanKernels",
+           "UNARY", "BINARY", "REDUCTIONS", "OPTIONAL", "MissingPrimitive", "check_backend"]
 
 #: unary elementwise primitives: ``backend.<name>(x) -> array``
 UNARY = (
@@ -45,7 +45,8 @@ REDUCTIONS = ("sum", "prod", "max", "min", "all", "any")
 
 #: optional fast kernels; each has a fallback in the core
 OPTIONAL = ("conv", "softmax", "log_softmax", "adam_step", "sgd_step", "linalg", "fft",
-            "dlpack_device_type", "to_dlpack", "from_dlpack", "binary_into", "owns_memory")
+            "dlpack_device_type", "to_dlpack", "from_dlpack", "binary_into", "owns_memory",
+            "lstm_scan_forward", "lstm_scan_backward")
 
 
 class MissingPrimitive(NotImplementedError):
@@ -319,6 +320,47 @@ class InPlaceKernels(Protocol):
         """True when the native array ``x`` is the only owner of its memory: not a view of
         another array and not viewed by one (a fresh kernel result). Conservative answers
         (False) are always safe."""
+
+
+class LSTMScanKernels(Protocol):
+    """The optional fused LSTM recurrence (NOTE [fused LSTM scan kernel]).
+
+    NOTE [fused LSTM scan kernel]: ``nn.LSTM`` (and ``nn.LSTMCell``) run each layer and
+    direction as one autograd node (ember-nn's NOTE [fused RNN scan]). When the backend has
+    these two members, that node hands the whole time loop to them; without them, or when
+    ``lstm_scan_forward`` returns ``NotImplemented``, it runs the generic loop built from the
+    primitives. Either way the values and gradients are those of PyTorch's LSTM (gate order
+    i, f, g, o; ``c' = f c + i g``, ``h' = o tanh(c')``, then ``h' W_hr^T`` with a
+    projection) up to floating-point rounding. Higher-order gradients (``create_graph``)
+    never use the kernel: the core re-runs the recurrence op by op and differentiates that.
+
+    Arrays are native and time-major: ``rows`` is the total number of (time, batch) rows and
+    step ``t`` owns rows ``off[t]:off[t] + batch_sizes[t]`` with ``off`` the running sum of
+    ``batch_sizes``, which never increase (a ``PackedSequence`` sorted by length; a dense
+    batch has them all equal). Going backward in time (``reverse``) the steps run from the
+    last to the first and a sequence starts at its own last step. ``B = batch_sizes[0]``,
+    ``H`` the hidden size, ``P`` the state size (``proj_size``, or ``H``).
+    """
+
+    def lstm_scan_forward(self, x: Any, w_ih: Any, bias: Any, w_hh: Any, w_hr: Any, h0: Any,
+                          c0: Any, batch_sizes: Sequence[int], reverse: bool,
+                          keep: bool) -> Any:
+        """One layer and direction over the whole sequence: ``x`` (rows, I), ``w_ih``
+        (4H, I), ``bias`` (4H,) the sum of both biases or None, ``w_hh`` (4H, P), ``w_hr``
+        (P, H) or None, ``h0`` (B, P) and ``c0`` (B, H) or None for zeros. Returns
+        ``(out, h_n, c_n, saved)``: the outputs (rows, P) and final states (B, P), (B, H) as
+        new arrays that do not alias anything ``saved`` holds, and with ``keep`` an opaque
+        object for ``lstm_scan_backward`` (else None). Returns ``NotImplemented`` for any
+        input it does not handle (dtypes, shapes): the caller then runs its generic loop."""
+
+    def lstm_scan_backward(self, saved: Any, gout: Any, gh_n: Any, gc_n: Any,
+                           needs: Sequence[bool]) -> tuple[Any, ...]:
+        """Backpropagation through time of one ``lstm_scan_forward(keep=True)`` for the
+        gradients ``gout`` (rows, P), ``gh_n`` (B, P), ``gc_n`` (B, H) of its outputs (zeros
+        where an output was unused). ``needs``: seven booleans for ``x, w_ih, bias, w_hh,
+        w_hr, h0, c0``. Returns their seven gradients in that order (None where not needed;
+        ``bias`` is the gradient of each of ``b_ih`` and ``b_hh``). It may be called more than
+        once for one ``saved`` (``retain_graph``) and must leave ``saved`` unchanged."""
 
 
 _REQUIRED = [n for n in Backend.__dict__ if not n.startswith("_") and callable(Backend.__dict__[n])]

@@ -14,6 +14,7 @@ from ember.backend import MissingPrimitive
 
 from . import _alloc
 from . import optim_kernels as _optim_kernels
+from . import rnn_kernels as _rnn_kernels
 
 _D2N = {
     ember.bool: np.dtype(np.bool_), ember.uint8: np.dtype(np.uint8),
@@ -468,6 +469,10 @@ class NumpyBackend:
     # optional fused optimizer kernel (NOTE [fused optimizer kernels] in ember/optim)
     adam_step = staticmethod(_optim_kernels.adam_step)
     sgd_step = staticmethod(_optim_kernels.sgd_step)
+
+    # optional fused LSTM recurrence (NOTE [fused LSTM scan kernel] in ember.backend)
+    lstm_scan_forward = staticmethod(_rnn_kernels.lstm_scan_forward)
+    lstm_scan_backward = staticmethod(_rnn_kernels.lstm_scan_backward)
 
     # -- random --------------------------------------------------------------------------
     def new_generator(self, seed, index=None):

@@ -39,6 +39,9 @@ __all__ = []
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
+#: set to False to make the scan ignore the backends' fused LSTM kernel (tests, benchmarks)
+USE_KERNELS = True
+
 # input slots of _Scan
 _X, _WIH, _BIH, _WHH, _BHH, _WHR, _H0, _C0 = range(8)
 
@@ -338,6 +341,12 @@ class _Scan(Function):
         H = w_ih._shape[0] // GATES[mode]
         steps = _Steps(batch_sizes, reverse)
         keep = any(ctx.needs_input_grad)
+        ctx.fused = None
+        if mode == "LSTM" and USE_KERNELS and getattr(be, "lstm_scan_forward", None) is not None:
+            res = _lstm_fused_forward(ctx, be, steps, keep, x, w_ih, b_ih, w_hh, b_hh, w_hr,
+                                      h0, c0)
+            if res is not NotImplemented:
+                return res
         k = _kernel(mode, be, dt, idx, H, x, w_ih, b_ih, w_hh, b_hh, w_hr)
         gflat = be.as_buffer(k.project())[1]
         G = k.G
@@ -400,6 +409,8 @@ class _ScanGrad(Function):
 
     @staticmethod
     def forward(_, ctx, *grads):
+        if ctx.fused is not None:
+            return _lstm_fused_backward(ctx, grads)
         k, steps, saves, mode, B = ctx.scan
         needs = ctx.needs_input_grad
         be = k.be
@@ -454,6 +465,40 @@ class _ScanGrad(Function):
         raise RuntimeError("the fused RNN backward kernel is not differentiable itself; run "
                            "the outer backward with create_graph=True to get differentiable "
                            "gradients")
+
+
+def _lstm_fused_forward(ctx, be, steps, keep, x, w_ih, b_ih, w_hh, b_hh, w_hr, h0, c0):
+    """``_Scan.forward`` of an LSTM through the backend's fused kernel (NOTE [fused LSTM scan
+    kernel] in ``ember.backend``), or ``NotImplemented`` when the kernel declines."""
+    b = None if b_ih is None else _native(b_ih)
+    if b_hh is not None:
+        b = _native(b_hh) if b is None else be.add(b, _native(b_hh))
+    res = be.lstm_scan_forward(_native(x), _native(w_ih), b, _native(w_hh),
+                               None if w_hr is None else _native(w_hr),
+                               None if h0 is None else _native(h0),
+                               None if c0 is None else _native(c0),
+                               steps.bs, steps.reverse, keep)
+    if res is NotImplemented:
+        return res
+    out, h_n, c_n, saved = res
+    if keep:
+        ctx.save_for_backward(x, w_ih, b_ih, w_hh, b_hh, w_hr, h0, c0)
+        ctx.scan = (None, steps, None, "LSTM", h_n.shape[0])
+        ctx.fused = saved
+    return out, h_n, c_n
+
+
+def _lstm_fused_backward(ctx, grads):
+    """``_ScanGrad.forward`` for a scan run by the fused LSTM kernel: the kernel does the whole
+    backpropagation through time and the weights' gradients."""
+    x = ctx.saved_tensors[0]           # (checks that no saved input changed in place)
+    be = x._storage._be
+    n = ctx.needs_input_grad
+    dx, dw_ih, db, dw_hh, dw_hr, dh0, dc0 = be.lstm_scan_backward(
+        ctx.fused, *(_native(g) for g in grads),
+        (n[_X], n[_WIH], n[_BIH] or n[_BHH], n[_WHH], n[_WHR], n[_H0], n[_C0]))
+    return (dx, dw_ih, db if n[_BIH] else None, dw_hh, db if n[_BHH] else None, dw_hr, dh0,
+            dc0)
 
 
 def _recompute_backward(ctx, grads, inputs):
