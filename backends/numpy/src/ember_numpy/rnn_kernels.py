@@ -9,28 +9,31 @@ blocks, with no array created and no Python wrapper in between.
 NOTE [LSTM scan layout]: ``rows`` are the time-major rows of the packed input; step ``t``
 owns rows ``off[t]:off[t] + bs[t]`` (``bs`` non-increasing: the batch is sorted by length).
 
+- Merged operand. Row ``r`` of ``xh`` (rows, >= K) is ``[h_prev_r | x_r | 1]``
+  (``K = P + I + 1``, the 1 only with a bias): the previous hidden state of that row's
+  sequence, its input and a constant. So a step's pre-activations are ONE product of its
+  rows of ``xh`` with the stacked weights ``[W_hh^T; W_ih^T; b]`` (no separate input
+  projection and no bias add), each step writes its ``h`` straight into the ``h_prev``
+  columns of the next step's rows (and ``h_n`` for the sequences that end), and backward
+  gets ``dW_hh``, ``dW_ih`` and the bias gradient from one product ``dz^T xh``. ``h0`` is
+  written into the rows where each sequence starts.
 - Gate-major pre-activations. ``z`` is (4, rows, H): gate ``k`` of step ``t`` is the
-  contiguous block ``z[k, off[t]:off[t] + bs[t]]``. The input projection of all steps is one
-  batched matmul ``x @ W_ih_k^T`` into ``z``; each step adds ``h @ W_hh_k^T`` (one batched
-  matmul, as fast as the plain (B, 4H) one) and turns its rows into the gate activations in
-  place. With the gates side by side in a (B, 4H) row every gate operand would be a strided
-  view, and NumPy's loops over (32, 128) strided views cost two to three times those over
-  contiguous blocks: about a third of the step.
+  contiguous block ``z[k, off[t]:off[t] + bs[t]]`` (the product above is a batched matmul
+  over the four gates, as fast as the plain (B, 4H) one). With the gates side by side in a
+  (B, 4H) row every gate operand would be a strided view, which NumPy's loops handle row by
+  row (slower than one contiguous block).
 - One ``exp`` for all four gates. As in ember-nn's generic scan (NOTE [LSTM gates]) the
   weights are pre-scaled, i, f, o by -1 and g by -2 (exact), so ``s = 1 / (1 + exp(u))`` is
   ``sigmoid`` of every gate and ``tanh`` of g is ``2 s - 1``. ``exp`` overflows to ``inf``
   for very negative pre-activations, which gives ``s = 0`` exactly (warnings off).
-- Hidden states live in one array ``hb`` (rows + B, P) that holds ``h0`` and every step's
-  output: going forward in time ``h0`` is rows ``0:B`` and step t writes rows
-  ``B + off[t]``; in reverse the outputs come first and ``h0`` is rows ``rows:rows + B``.
-  Either way the previous state of a step is a view of ``hb`` (no copy), except in reverse
-  over a packed batch at a step where the batch grows (a few small copies). Cell states live
-  in ``cb`` the same way.
+- Cell states live in ``cb`` (rows + B, H) with ``c0``: going forward in time ``c0`` is rows
+  ``0:B`` and step t writes rows ``B + off[t]``; in reverse the steps come first and ``c0``
+  is rows ``rows:rows + B``. Either way a step's previous cell state is a view (a small
+  copy only in reverse over a packed batch, where the batch grows).
 - Backward keeps the gradients of the state in two (B, .) arrays updated in place on rows
   ``0:bs[t]``; rows past the current batch are never touched, so they hold the gradient of
   ``h_n``/``c_n`` until their step comes, and the gradient of ``h0``/``c0`` at the end. The
-  gate gradients go into ``dz`` (4, rows, H), the same layout as ``z``; the weight gradients
-  are then one batched matmul each over all steps.
+  gate gradients go into ``dz`` (4, rows, H), the layout of ``z``.
 """
 
 from __future__ import annotations
@@ -46,8 +49,8 @@ class LSTMScanSaved:
     """What ``lstm_scan_forward(keep=True)`` leaves for ``lstm_scan_backward`` (opaque to
     callers)."""
 
-    __slots__ = ("x", "w_ih", "w_hh", "w_hr", "z", "g", "tc", "hh", "hb", "prev", "bs", "off",
-                 "order", "dense", "reverse", "B")
+    __slots__ = ("w_ih", "w_hh", "w_hr", "xh", "K", "z", "g", "tc", "hh", "cprev", "bs", "off",
+                 "order", "B", "bias")
 
 
 def _layout(batch_sizes, reverse):
@@ -81,7 +84,8 @@ def lstm_scan_forward(x, w_ih, bias, w_hh, w_hr, h0, c0, batch_sizes, reverse, k
     if dt not in _FLOATS or any(a.dtype != dt for a in arrays) or len(batch_sizes) == 0:
         return NotImplemented
     bs, off, rows, order = _layout(batch_sizes, reverse)
-    if any(bs[k] < bs[k + 1] for k in range(len(bs) - 1)) or bs[-1] <= 0:
+    T = len(bs)
+    if any(bs[k] < bs[k + 1] for k in range(T - 1)) or bs[-1] <= 0:
         return NotImplemented
     B = bs[0]
     H = w_ih.shape[0] // 4
@@ -93,106 +97,128 @@ def lstm_scan_forward(x, w_ih, bias, w_hh, w_hr, h0, c0, batch_sizes, reverse, k
             or (h0 is not None and h0.shape != (B, P))
             or (c0 is not None and c0.shape != (B, H))):
         return NotImplemented
-    dense = bs[-1] == B
     mul, add, sub = np.multiply, np.add, np.subtract
 
-    # gate scaling (NOTE [LSTM scan layout]): -1 for i, f, o and -2 for g, per gate
+    # the merged operand [h_prev | x | 1] of every row and the merged weights (NOTE [LSTM
+    # scan layout]), the gates scaled by -1 (i, f, o) and -2 (g)
+    K = P + I + (bias is not None)
+    xh = np.empty((rows, -(-K // 16) * 16), dt)
+    xh[:, P:P + I] = x
+    if bias is not None:
+        xh[:, P + I] = 1
     S = np.full((4, 1, 1), -1.0, dt)
     S[2] = -2.0
-    z = np.matmul(x, (w_ih.reshape(4, H, I) * S).transpose(0, 2, 1))   # (4, rows, H)
+    w = np.empty((4, K, H), dt)
+    mul(w_hh.reshape(4, H, P).transpose(0, 2, 1), S, out=w[:, :P])
+    mul(w_ih.reshape(4, H, I).transpose(0, 2, 1), S, out=w[:, P:P + I])
     if bias is not None:
-        z += bias.reshape(4, 1, H) * S
-    whh = np.empty((4, P, H), dt)                      # C order: faster per-step matmul
-    mul(w_hh.reshape(4, H, P).transpose(0, 2, 1), S, out=whh)
+        mul(bias.reshape(4, 1, H), S, out=w[:, P + I:])
     whrT = None if w_hr is None else w_hr.T
 
-    # hidden and cell states with h0 / c0 (NOTE [LSTM scan layout])
-    hb = np.empty((rows + B, P), dt)
+    # h0 goes into the h_prev columns of the rows whose sequence starts there
+    h0 = np.zeros((B, P), dt) if h0 is None else h0
+    prev_n = 0
+    for t in order:
+        if bs[t] > prev_n:
+            xh[off[t] + prev_n:off[t] + bs[t], :P] = h0[prev_n:bs[t]]
+        prev_n = bs[t]
+    # cell states: c0 then every step's (see the layout NOTE)
     cb = np.empty((rows + B, H), dt)
-    base = rows if reverse else 0                      # where h0, c0 sit
-    first = 0 if reverse else B                        # where step 0's rows start
-    hb[base:base + B] = 0 if h0 is None else h0
+    base = rows if reverse else 0
+    first = 0 if reverse else B
     cb[base:base + B] = 0 if c0 is None else c0
 
+    z = np.empty((4, rows if keep else B, H), dt)
     n_g = rows if keep else B
     g_all = np.empty((n_g, H), dt)
     tc_all = np.empty((n_g, H), dt)
     hh_all = None if w_hr is None else np.empty((n_g, H), dt)
-    mm = np.empty((4 * B * H,), dt)
+    h_n = np.empty((B, P), dt)
     ig = np.empty((B, H), dt)
-    prev = [None] * len(bs) if keep else None
+    cprev = [None] * T if keep else None
 
     p = -1                                             # the previous step run
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for t in order:
+        for j, t in enumerate(order):
             n = bs[t]
             a = off[t]
             e = a + n
             if p < 0:
-                hp, cp = hb[base:base + n], cb[base:base + n]
+                cp = cb[base:base + n]
             else:
                 pa = first + off[p]
                 if n <= bs[p]:
-                    hp, cp = hb[pa:pa + n], cb[pa:pa + n]
+                    cp = cb[pa:pa + n]
                 else:                                  # reverse, the batch grows
                     m = bs[p]
-                    hp = np.concatenate([hb[pa:pa + m], hb[base + m:base + n]])
                     cp = np.concatenate([cb[pa:pa + m], cb[base + m:base + n]])
-            zt = z[:, a:e]
-            mmt = mm[:4 * n * H].reshape(4, n, H)
-            np.matmul(hp, whh, out=mmt)
-            add(zt, mmt, out=zt)
+            r0, r1 = (a, e) if keep else (0, n)
+            zt = z[:, r0:r1]
+            np.matmul(xh[a:e, :K], w, out=zt)
             np.exp(zt, out=zt)
             add(zt, 1, out=zt)
             np.reciprocal(zt, out=zt)                  # s of every gate
-            r0, r1 = (a, e) if keep else (0, n)
             g = g_all[r0:r1]
-            sg = z[2, a:e]
+            sg = z[2, r0:r1]
             add(sg, sg, out=g)
             sub(g, 1, out=g)                           # tanh of the g gate
             c = cb[first + a:first + e]
-            mul(z[1, a:e], cp, out=c)
+            mul(z[1, r0:r1], cp, out=c)
             igt = ig[:n]
-            mul(z[0, a:e], g, out=igt)
+            mul(z[0, r0:r1], g, out=igt)
             add(c, igt, out=c)
             tc = tc_all[r0:r1]
             np.tanh(c, out=tc)
-            h = hb[first + a:first + e]
+            # h goes to the h_prev columns of the next step's rows and, for the sequences
+            # that end here, to h_n
+            o = z[3, r0:r1]
+            if j + 1 < T:
+                q = order[j + 1]
+                m = min(n, bs[q])
+                dst = xh[off[q]:off[q] + m, :P]
+            else:
+                m = 0
             if w_hr is None:
-                mul(z[3, a:e], tc, out=h)
+                if m:
+                    mul(o[:m], tc[:m], out=dst)
+                if m < n:
+                    mul(o[m:], tc[m:], out=h_n[m:n])
             else:
                 hh = hh_all[r0:r1]
-                mul(z[3, a:e], tc, out=hh)
-                np.matmul(hh, whrT, out=h)
+                mul(o, tc, out=hh)
+                if m:
+                    np.matmul(hh[:m], whrT, out=dst)
+                if m < n:
+                    np.matmul(hh[m:], whrT, out=h_n[m:n])
             if keep:
-                prev[t] = (hp, cp)
+                cprev[t] = cp
             p = t
 
-    out_rows = hb[first:first + rows]
-    # the final states: rows of each sequence's last step
-    if reverse or dense:
-        last = first + off[order[-1]]
-        h_n = hb[last:last + B].copy()
-        c_n = cb[last:last + B].copy()
-    else:
-        h_n = np.empty((B, P), dt)
-        c_n = np.empty((B, H), dt)
-        for t in range(len(bs)):
-            lo = bs[t + 1] if t + 1 < len(bs) else 0
-            if lo < bs[t]:
-                a = first + off[t]
-                h_n[lo:bs[t]] = hb[a + lo:a + bs[t]]
-                c_n[lo:bs[t]] = cb[a + lo:a + bs[t]]
+    # the outputs, row for row: the h_prev columns of the next step's rows, and h_n
+    out = np.empty((rows, P), dt)
+    for j, t in enumerate(order):
+        n, a = bs[t], off[t]
+        m = 0
+        if j + 1 < T:
+            q = order[j + 1]
+            m = min(n, bs[q])
+            out[a:a + m] = xh[off[q]:off[q] + m, :P]
+        if m < n:
+            out[a + m:a + n] = h_n[m:n]
+    # c_n: the cell state of each sequence's last step
+    c_n = np.empty((B, H), dt)
+    lo = 0
+    for t in reversed(order):
+        if bs[t] > lo:
+            c_n[lo:bs[t]] = cb[first + off[t] + lo:first + off[t] + bs[t]]
+            lo = bs[t]
     if not keep:
-        return out_rows, h_n, c_n, None
+        return out, h_n, c_n, None
     sv = LSTMScanSaved()
-    sv.x, sv.w_ih, sv.w_hh, sv.w_hr = x, w_ih, w_hh, w_hr
-    sv.z, sv.g, sv.tc, sv.hb, sv.prev = z, g_all, tc_all, hb, prev
-    sv.hh = out_rows if w_hr is None else hh_all
-    sv.bs, sv.off, sv.order, sv.dense, sv.reverse, sv.B = bs, off, order, dense, reverse, B
-    # the caller gets its own copy of the outputs: an in-place change of ``out`` must not
-    # reach the states backward reads
-    return out_rows.copy(), h_n, c_n, sv
+    sv.w_ih, sv.w_hh, sv.w_hr, sv.xh, sv.K = w_ih, w_hh, w_hr, xh, K
+    sv.z, sv.g, sv.tc, sv.hh, sv.cprev = z, g_all, tc_all, hh_all, cprev
+    sv.bs, sv.off, sv.order, sv.B, sv.bias = bs, off, order, B, bias is not None
+    return out, h_n, c_n, sv
 
 
 def lstm_scan_backward(saved, gout, gh_n, gc_n, needs):
@@ -208,11 +234,11 @@ def lstm_scan_backward(saved, gout, gh_n, gc_n, needs):
     """
     sv = saved
     bs, off, order = sv.bs, sv.off, sv.order
-    z, g_all, tc_all, hh_all = sv.z, sv.g, sv.tc, sv.hh
-    w_hh, w_hr = sv.w_hh, sv.w_hr
+    z, g_all, tc_all, w_hh, w_hr = sv.z, sv.g, sv.tc, sv.w_hh, sv.w_hr
     dt = z.dtype
     rows, H = z.shape[1], z.shape[2]
     P = w_hh.shape[1]
+    I = sv.w_ih.shape[1]
     B = sv.B
     mul, add, sub = np.multiply, np.add, np.subtract
     whh = w_hh.reshape(4, H, P)
@@ -239,16 +265,16 @@ def lstm_scan_backward(saved, gout, gh_n, gc_n, needs):
                 dhr[a:e] = dht
                 dhv = dhh[:n]
                 np.matmul(dht, w_hr, out=dhv)
-            g, tc, hh = g_all[a:e], tc_all[a:e], hh_all[a:e]
-            cp = sv.prev[t][1]
-            # dc += dh * o * (1 - tanh(c)^2), with o * tanh(c) = hh
+            g, tc = g_all[a:e], tc_all[a:e]
+            # dc += dh * o * (1 - tanh(c)^2)
             tt = tmp[:n]
-            mul(hh, tc, out=tt)
-            sub(z[3, a:e], tt, out=tt)
+            mul(tc, tc, out=tt)
+            sub(1, tt, out=tt)
+            mul(tt, z[3, a:e], out=tt)
             mul(tt, dhv, out=tt)
             add(dct, tt, out=dct)
             mul(dct, g, out=dz[0, a:e])
-            mul(dct, cp, out=dz[1, a:e])
+            mul(dct, sv.cprev[t], out=dz[1, a:e])
             mul(dct, z[0, a:e], out=dz[2, a:e])
             mul(dhv, tc, out=dz[3, a:e])
             # times s (1 - s); for the g gate 4 s (1 - s) = 1 - g^2
@@ -266,20 +292,19 @@ def lstm_scan_backward(saved, gout, gh_n, gc_n, needs):
 
     dx = dw_ih = db = dw_hh = dw_hr = None
     n_x, n_wih, n_b, n_whh, n_whr, n_h0, n_c0 = needs
-    dzT = dz.transpose(0, 2, 1)                        # (4, H, rows)
     if n_x:
-        dx = np.add.reduce(np.matmul(dz, sv.w_ih.reshape(4, H, -1)), axis=0)
-    if n_wih:
-        dw_ih = np.matmul(dzT, sv.x).reshape(4 * H, -1)
-    if n_b:
-        db = dz.sum(axis=1).reshape(4 * H)
-    if n_whh:
-        if sv.dense:
-            b0 = B if sv.reverse else 0
-            hprev = sv.hb[b0:b0 + rows]
-        else:
-            hprev = np.concatenate([sv.prev[t][0] for t in range(len(bs))])
-        dw_hh = np.matmul(dzT, hprev).reshape(4 * H, P)
+        dx = np.add.reduce(np.matmul(dz, sv.w_ih.reshape(4, H, I)), axis=0)
+    if n_wih or n_whh or (n_b and sv.bias):
+        # one product with the merged rows [h_prev | x | 1] gives dW_hh, dW_ih and db
+        lo = 0 if n_whh else P
+        hi = sv.K if n_b and sv.bias else (P + I if n_wih else P)
+        dw = np.matmul(dz.transpose(0, 2, 1), sv.xh[:, lo:hi])     # (4, H, hi - lo)
+        if n_whh:
+            dw_hh = dw[:, :, :P].reshape(4 * H, P)
+        if n_wih:
+            dw_ih = dw[:, :, P - lo:P - lo + I].reshape(4 * H, I)
+        if n_b and sv.bias:
+            db = dw[:, :, P + I - lo].reshape(4 * H)
     if n_whr:
-        dw_hr = np.matmul(dhr.T, hh_all)
+        dw_hr = np.matmul(dhr.T, sv.hh)
     return (dx, dw_ih, db, dw_hh, dw_hr, dh if n_h0 else None, dc if n_c0 else None)

@@ -10,6 +10,13 @@ step plus pointwise work; the gradients of ``W_ih``, ``W_hh``, the biases and th
 then each one matmul (or sum) over all steps. A graph of fine-grained ops would cost ~15
 framework calls per step each way; this costs one per layer.
 
+A backend may run the whole LSTM recurrence itself: with the optional members
+``lstm_scan_forward``/``lstm_scan_backward`` (NOTE [fused LSTM scan kernel] in
+``ember.backend``; the NumPy backend has them) ``_Scan`` hands them the layer's natives and
+gets back the outputs, then the gradients of every input; without them, or when the kernel
+declines (returns ``NotImplemented``: a dtype or layout it does not handle), the loop below
+runs. ``USE_KERNELS = False`` forces the loop below (tests, benchmarks).
+
 Higher-order gradients: when backward runs with ``create_graph=True`` the fused kernel is not
 used. ``_Scan.backward`` then re-runs the recurrence with composite ember ops
 (``scan_composite``, built from the documented cell functions ``lstm_cell`` ...) from the saved
