@@ -133,8 +133,7 @@ def test_packed_matches_torch(path, kw):
     t, e = twin(3, 4, **kw)
     lengths = [2, 5, 1, 5, 3]
     torch.manual_seed(4)
-    bf = kw.get("batch_first", False)
-    x = torch.randn(*((5, 5) if bf else (5, 5)), 3, dtype=torch.float64)
+    x = torch.randn(5, 5, 3, dtype=torch.float64)      # (T, B) or, batch_first, (B, T)
     D = 2 if kw.get("bidirectional") else 1
     hx = _hx(kw.get("num_layers", 1) * D, 5, kw.get("proj_size") or 4, 4)
     compare(t, e, x, hx, packed=lengths)
@@ -284,3 +283,25 @@ def test_switch_off(monkeypatch):
     t, e = twin(3, 4)
     compare(t, e, torch.randn(3, 2, 3, dtype=torch.float64))
     assert count.fwd == count.bwd == 0
+
+
+@pytest.mark.parametrize("frozen", [("weight_hh_l0",), ("weight_ih_l0", "bias_hh_l0"),
+                                    ("weight_ih_l0", "weight_hh_l0"), ("bias_ih_l0", "bias_hh_l0")])
+def test_some_parameters_frozen(path, frozen):
+    # only the gradients asked for are computed (the input needs none here)
+    t, e = twin(3, 4)
+    for m in (t, e):
+        for name in frozen:
+            getattr(m, name).requires_grad_(False)
+    torch.manual_seed(12)
+    x = torch.randn(4, 2, 3, dtype=torch.float64)
+    ot, (ht, ct) = t(x)
+    oe, (he, ce) = e(E(x))
+    ((ot ** 2).sum() + ct.sum()).backward()
+    ((oe ** 2).sum() + ce.sum()).backward()
+    tp = dict(t.named_parameters())
+    for name, p in e.named_parameters():
+        if name in frozen:
+            assert p.grad is None
+        else:
+            close(p.grad, tp[name].grad)
