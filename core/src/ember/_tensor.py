@@ -682,7 +682,8 @@ def _accumulate_into_grad(t, g, retain=False, fresh=False):
     st = cur._storage
     if (cur.__class__ is Tensor and cur._stride is None and g._stride is None
             and cur._shape == g._shape and cur._dtype is g._dtype and cur.grad_fn is None
-            and not cur._rg and st._be.aliasing and st.device == g._storage.device):
+            and not cur._rg and st._be.aliasing
+            and (st.device is g._storage.device or st.device == g._storage.device)):
         # the usual case: two dense gradients of one shape, added in place by the backend
         into = getattr(st._be, "binary_into", None)
         if into is not None and (cur._dtype.is_floating_point or cur._dtype.is_complex):

@@ -425,8 +425,9 @@ def _binary_fn(name, prim, bw, save):
             # no graph to build: each side's gradient is one kernel call (real dtypes; the
             # engine sums broadcast gradients down to the input's shape)
             dt = g._dtype
-            if not dt.is_complex and all(x.__class__ is Tensor and x._dtype is dt
-                                         or x.__class__ is float for x in (a, b)):
+            if not dt.is_complex and (a.__class__ is float or a.__class__ is Tensor
+                                      and a._dtype is dt) and (
+                    b.__class__ is float or b.__class__ is Tensor and b._dtype is dt):
                 st = g._storage
                 be, dev, gd = st._be, st.device, g._data
                 return (_from_native(be.mul(gd, _nd(b)), be, dev, dt) if na else None,

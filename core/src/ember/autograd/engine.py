@@ -14,7 +14,7 @@ import heapq
 from sys import getrefcount as _getrefcount
 
 from . import anomaly_mode as _anomaly
-from .graph import AccumulateGrad, grad_accumulator
+from .graph import grad_accumulator
 from .grad_mode import STATE
 
 __all__ = ["run_backward"]
@@ -28,16 +28,6 @@ def _add(a, b):
     return a + b
 
 
-def _put(buffers, node, nr, g):
-    """Sum gradient ``g`` into the (node, output) slot ``nr``."""
-    buf = buffers.get(node)
-    if buf is None:
-        buffers[node] = {nr: g}
-    else:
-        old = buf.get(nr)
-        buf[nr] = g if old is None else old + g
-
-
 def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                  allow_unused=False, accumulate=True):
     """roots: tensors; grad_roots: matching gradient tensors. Returns captured grads for
@@ -47,11 +37,15 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
     dict/heap operations; capture points, hooks and anomaly checks cost one test each when
     unused."""
     root_edges = []
+    stack = []
     for t, g in zip(roots, grad_roots):
         if t.grad_fn is not None:
             root_edges.append(((t.grad_fn, t._output_nr), g))
+            stack.append(t.grad_fn)
         elif t._rg:
-            root_edges.append(((grad_accumulator(t), 0), g))
+            acc = grad_accumulator(t)
+            root_edges.append(((acc, 0), g))
+            stack.append(acc)
         else:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a "
                                "grad_fn; call .requires_grad_() on the inputs, or check that "
@@ -72,7 +66,6 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
 
     # dependency counting (iterative DFS)
     deps = {}
-    stack = [e[0][0] for e in root_edges]
     seen = set(stack)
     while stack:
         for nxt, _ in stack.pop().next_functions:
@@ -118,7 +111,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
         while ready:
             node = heappop(ready)[2]
             buf = buffers.pop(node, None)
-            if node.__class__ is AccumulateGrad or isinstance(node, AccumulateGrad):
+            if node._is_acc:
                 g = buf.pop(0, None) if buf else None
                 hooks = node.variable.__dict__.get("_leaf_hooks")
                 if hooks and g is not None:
@@ -143,7 +136,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                     fresh = not create_graph and _getrefcount(g) == 2
                     node.apply((g,), fresh)
                 continue
-            out_meta = getattr(node, "_out_meta", None)
+            out_meta = node._out_meta
             n_out = len(out_meta) if out_meta else 1
             if not buf:
                 grads = [None] * n_out
@@ -193,7 +186,12 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                 if nxt is None:
                     continue
                 if g is not None:
-                    _put(buffers, nxt, nr, g)
+                    b = buffers.get(nxt)
+                    if b is None:
+                        buffers[nxt] = {nr: g}
+                    else:
+                        old = b.get(nr)
+                        b[nr] = g if old is None else old + g
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:

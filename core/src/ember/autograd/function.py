@@ -158,13 +158,12 @@ class BackwardNode(Node, FunctionCtx):
                 f"function {fn.__name__}.backward returned an incorrect number of gradients "
                 f"(expected {n}, got {len(res)})")
         out = []
-        for i in range(n):
-            m = meta[i]
-            g = res[i]
+        append = out.append
+        for i, m, g in zip(range(n), meta, res):
             if m is None or g is None:
-                out.append(None)
+                append(None)
                 continue
-            if not isinstance(g, Tensor):
+            if g.__class__ is not Tensor and not isinstance(g, Tensor):
                 raise TypeError(f"{fn.__name__}.backward must return Tensors or None, got "
                                 f"{type(g).__name__} for input {i}")
             shape, dtype, dev = m
@@ -178,7 +177,7 @@ class BackwardNode(Node, FunctionCtx):
                         f"{list(shape)}") from None
             if g._dtype is not dtype and dtype is not None:
                 g = g.to(dtype)
-            out.append(g)
+            append(g)
         return tuple(out)
 
     def _zeros_for_output(self, i):

@@ -25,6 +25,8 @@ class Node:
     _node_pre_hooks = None
     _hooks = None                  # [fn(grad_inputs, grad_outputs)]
     _released = False
+    _out_meta = None               # ((shape, dtype, device) or None per output)
+    _is_acc = False                # True for AccumulateGrad (one test in the engine's loop)
 
     def __init__(self):
         self._seq = next(_seq)
@@ -83,6 +85,7 @@ class AccumulateGrad(Node):
     _name = "AccumulateGrad"
 
     _post_acc = None
+    _is_acc = True
 
     def __init__(self, variable):
         self._seq = next(_seq)
