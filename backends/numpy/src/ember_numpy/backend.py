@@ -96,9 +96,19 @@ def _floor_divide(a, b):
         return np.floor_divide(a, b)
 
 
+_ZEROS = {}
+
+
 def _const(like, v):
     if v == 0:
-        return np.zeros(like.shape, like.dtype)
+        # ``relu`` (maximum with 0) on every activation: a shared read-only zero array per
+        # dtype, grown to the largest size asked for, instead of a fresh one each call
+        n = like.size
+        z = _ZEROS.get(like.dtype)
+        if z is None or z.size < n:
+            z = _ZEROS[like.dtype] = np.zeros(n, like.dtype)
+            z.flags.writeable = False
+        return z[:n].reshape(like.shape)
     c = np.empty(like.shape, like.dtype)
     c.fill(v)
     return c

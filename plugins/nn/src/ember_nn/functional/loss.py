@@ -296,15 +296,16 @@ class _MeanCrossEntropy(Function):
         be, dev, dt = st._be, st.device, x._dtype
         xd = x._data
         n = x._shape[0]
-        m = be.max(xd, (1,), True)
-        e = be.exp(be.sub(xd, m))
+        z = be.sub(xd, be.max(xd, (1,), True))      # shifted logits
+        e = be.exp(z)
         s = be.sum(e, (1,), True)
-        lse = be.add(be.log(s), m)
         ti = be.view(t._buffer(), (n, 1), (t._strides()[0], 1), t._offset)
-        picked = be.take_along_axis(xd, ti, 1)
-        loss = be.div(be.sum(be.sub(lse, picked), None, False), n)
+        # loss_n = log(s_n) - z_n[t_n]; the mean as a product with 1/n (no division kernel)
+        loss = be.mul(be.sum(be.sub(be.log(s), be.take_along_axis(z, ti, 1)), None, False),
+                      1.0 / n)
         ctx.save_for_backward(x, t)
         ctx.p = be.div(e, s)
+        ctx.ti = ti
         return _from_native(loss, be, dev, dt)
 
     @staticmethod
@@ -316,11 +317,23 @@ class _MeanCrossEntropy(Function):
             return (ember.softmax(x, 1) - onehot.to(x.dtype)) * (g / n), None
         st = x._storage
         be, dev, dt = st._be, st.device, x._dtype
-        ti = be.view(t._buffer(), (n, 1), (t._strides()[0], 1), t._offset)
-        cls = be.view(be.arange(c, ember.int64, dev.index), (1, c), (c, 1), 0)
-        onehot = be.astype(be.eq(cls, ti), dt)
-        gs = be.div(g._data, n)
+        onehot = be.astype(be.eq(_class_row(be, c, dev.index), ctx.ti), dt)
+        gs = be.mul(g._data, 1.0 / n)
         return _from_native(be.mul(be.sub(ctx.p, onehot), gs), be, dev, dt), None
+
+
+_ROWS = {}
+
+
+def _class_row(be, c, idx):
+    """``[[0, 1, ..., c-1]]`` as a (1, c) int64 native (cached: a constant per device)."""
+    key = (id(be), c, idx)
+    r = _ROWS.get(key)
+    if r is None:
+        if len(_ROWS) > 32:
+            _ROWS.clear()
+        r = _ROWS[key] = be.view(be.arange(c, ember.int64, idx), (1, c), (c, 1), 0)
+    return r
 
 
 def _targets_in_range(t, c):
@@ -358,6 +371,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         >>> F.cross_entropy(logits, ember.tensor([0]))
         tensor(0.2395)
     """
+    if (reduction == "mean" and weight is None and size_average is None and reduce is None
+            and label_smoothing == 0 and target._dtype is ember.int64
+            and len(input._shape) == 2 and len(target._shape) == 1
+            and target._shape[0] == input._shape[0] and input._dtype.is_floating_point
+            and not 0 <= ignore_index < input._shape[1]
+            and _targets_in_range(target, input._shape[1])):
+        # the training-loop case ((N, C) logits, (N,) class indices, defaults), which the
+        # general path below also reaches, without its argument handling
+        return _MeanCrossEntropy.apply(input, target)
     reduction = _red(size_average, reduce, reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
