@@ -44,7 +44,7 @@ BINARY = (
 REDUCTIONS = ("sum", "prod", "max", "min", "all", "any")
 
 #: optional fast kernels; each has a fallback in the core
-OPTIONAL = ("conv", "softmax", "log_softmax", "adam_step", "sgd_step", "linalg", "fft",
+OPTIONAL = ("adam_step", "sgd_step", "linalg", "fft",
             "dlpack_device_type", "to_dlpack", "from_dlpack", "binary_into", "owns_memory",
             "lstm_scan_forward", "lstm_scan_backward")
 
