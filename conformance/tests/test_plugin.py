@@ -40,6 +40,9 @@ def test_closing_line_report_and_default_xfail_file(conformance, tmp_path):
     assert "matches no test" in r.stdout and "no/such/check" in r.stdout
     rep = json.loads((tmp_path / "out.json").read_text())
     assert rep["device"] == "cpu" and rep["backend"]["name"] == "cpu"
+    # the optional kernels the NumPy backend provides, as named in ember.backend.OPTIONAL
+    assert {"adam_step", "sgd_step", "linalg", "fft", "binary_into", "lstm_scan_forward",
+            "lstm_scan_backward"} <= set(rep["backend"]["optional_kernels"])
     s = rep["summary"]
     assert (s["passed"], s["failed"], s["skipped"] + s["xfailed"]) == (passed, failed, skipped)
     assert len(rep["results"]) == passed + failed + skipped

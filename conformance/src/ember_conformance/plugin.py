@@ -324,6 +324,7 @@ def pytest_sessionfinish(session, exitstatus):
 def write_report(st, path):
     """The JSON report: the run, every result, and results grouped by op x dtype x kind."""
     import ember
+    from ember.backend import OPTIONAL
     by_op = {}
     for rec in st.results.values():
         slot = by_op.setdefault(rec["op"], {}).setdefault(rec["dtype"] or "-", {}) \
@@ -335,8 +336,7 @@ def write_report(st, path):
             "name": st.backend.name, "class": f"{type(st.backend).__module__}."
                                               f"{type(st.backend).__name__}",
             "dtypes": [d.name for d in st.backend.dtypes()],
-            "optional_kernels": [k for k in ("linalg", "fft", "conv", "softmax",
-                                             "log_softmax", "adam_step")
+            "optional_kernels": [k for k in OPTIONAL
                                  if callable(getattr(st.backend, k, None))]},
         "ember_version": ember.__version__,
         "summary": st.summary or _summary(st),
