@@ -73,20 +73,23 @@ class _Linear(Function):
 
 
 def _check_linear(input, weight, bias):
-    if input.dim() == 0:
+    # on the raw shapes/dtypes/devices: this runs for every layer call
+    xs, ws = input._shape, weight._shape
+    if not xs:
         raise RuntimeError("linear: input must have at least 1 dimension, got a 0-d tensor")
-    if weight.dim() not in (1, 2):
+    if len(ws) not in (1, 2):
         raise RuntimeError(f"linear: weight must be 1-D or 2-D, got shape {list(weight.shape)}")
-    k = weight.shape[-1]
-    if input.shape[-1] != k:
+    k = ws[-1]
+    if xs[-1] != k:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                            f"({input.numel() // max(input.shape[-1], 1)}x{input.shape[-1]} and "
                            f"{k}x{weight.shape[0] if weight.dim() == 2 else 1}); linear: the "
                            f"last dim of input ({input.shape[-1]}) must equal in_features ({k})")
-    if input.dtype is not weight.dtype:
+    if input._dtype is not weight._dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype} and "
                            f"{weight.dtype}")
-    if input.device != weight.device:
+    di, dw = input._storage.device, weight._storage.device
+    if di is not dw and di != dw:
         raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
                            f"two devices, {input.device} and {weight.device}!")
 
@@ -105,7 +108,7 @@ def linear(input, weight, bias=None):
         ember.Size([2, 4])
     """
     _check_linear(input, weight, bias)
-    if weight.dim() == 1:
+    if len(weight._shape) == 1:
         out = input.matmul(weight)
         return out + bias if bias is not None else out
     return _Linear.apply(input, weight, bias)
