@@ -20,6 +20,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 from ._dtype import dtype
 
 __all__ = ["Backend", "LinalgFftKernels", "DLPackKernels", "InPlaceKernels", "LSTMScanKernels",
+           "CrossEntropyKernel",
            "UNARY", "BINARY", "REDUCTIONS", "OPTIONAL", "MissingPrimitive", "check_backend"]
 
 #: unary elementwise primitives: ``backend.<name>(x) -> array``
@@ -46,7 +47,7 @@ REDUCTIONS = ("sum", "prod", "max", "min", "all", "any")
 #: optional fast kernels; each has a fallback in the core
 OPTIONAL = ("adam_step", "sgd_step", "linalg", "fft",
             "dlpack_device_type", "to_dlpack", "from_dlpack", "binary_into", "owns_memory",
-            "lstm_scan_forward", "lstm_scan_backward")
+            "lstm_scan_forward", "lstm_scan_backward", "cross_entropy_mean")
 
 
 class MissingPrimitive(NotImplementedError):
@@ -320,6 +321,28 @@ class InPlaceKernels(Protocol):
         """True when the native array ``x`` is the only owner of its memory: not a view of
         another array and not viewed by one (a fresh kernel result). Conservative answers
         (False) are always safe."""
+
+
+class CrossEntropyKernel(Protocol):
+    """The optional fused mean cross entropy (NOTE [fused cross entropy kernel]).
+
+    NOTE [fused cross entropy kernel]: ``F.cross_entropy(logits, target)`` with its defaults
+    (mean reduction, no weight, no label smoothing, ``ignore_index`` outside the classes) on
+    (N, C) logits and (N,) int64 class indices is the loss of nearly every classifier's
+    training step. ember-nn computes it as one autograd node (NOTE [fused cross entropy] in
+    ember-nn); when the backend has ``cross_entropy_mean`` that node's forward is this one
+    call instead of a dozen primitives. The gradient is computed from the returned
+    probabilities as on the generic path, so both paths give the same values up to
+    floating-point rounding.
+    """
+
+    def cross_entropy_mean(self, x: Any, t: Any) -> Any:
+        """``(loss, probs)``: ``loss`` the 0-d native ``mean_n(logsumexp(x_n) - x_n[t_n])``
+        in ``x``'s dtype and ``probs`` a new (N, C) native ``softmax(x, 1)`` (the caller
+        keeps it for the backward), for (N, C) logits ``x`` and (N,) int64 targets ``t``.
+        Returns ``NotImplemented`` for anything it does not handle -- dtypes, shapes, an empty
+        batch -- and whenever some target is outside ``[0, C)``: the caller then takes its
+        general path, which raises PyTorch's error for bad targets."""
 
 
 class LSTMScanKernels(Protocol):

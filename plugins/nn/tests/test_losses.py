@@ -122,6 +122,62 @@ def test_cross_entropy_stability_and_double_backward():
     assert loss.grad_fn is not None
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kernel", [True, False])
+def test_cross_entropy_mean_kernel_and_generic_path(monkeypatch, dtype, kernel):
+    """The training-loop call (N, C) + class indices runs the backend's fused
+    ``cross_entropy_mean`` (NumPy backend) or, without it, the generic fused node: both give
+    torch's loss and gradient, on strided logits too, and retain_graph backward twice."""
+    be = type(ember.empty(1)._storage._be)
+    calls = []
+    if kernel:
+        orig = be.cross_entropy_mean
+        monkeypatch.setattr(be, "cross_entropy_mean",
+                            staticmethod(lambda x, t: calls.append(1) or orig(x, t)))
+    else:
+        monkeypatch.delattr(be, "cross_entropy_mean")
+    rs = np.random.RandomState(1)
+    xs = (rs.randn(7, 5) * 4, rs.randn(5, 7).T * 4, np.array([[80.0, -80.0, 0.0]] * 2))
+    ts = ([0, 4, 2, 3, 1, 1, 4], [4, 0, 1, 2, 3, 4, 0], [1, 2])
+    for xn, tn in zip(xs, ts):
+        if xn.flags.c_contiguous:
+            xe = ember.tensor(xn.astype(dtype)).requires_grad_()
+        else:                                   # a transposed (strided) leaf, as the input
+            xe = ember.tensor(np.ascontiguousarray(xn.T).astype(dtype)).t().requires_grad_()
+            assert not xe.is_contiguous()
+        xt = torch.tensor(xn.astype(dtype), requires_grad=True)
+        le = F.cross_entropy(xe, ember.tensor(tn))
+        lt = torch.nn.functional.cross_entropy(xt, torch.tensor(tn))
+        assert le.dtype == getattr(ember, dtype) and le.shape == ()
+        assert le.grad_fn.name() == "NllLossBackward0"
+        le.backward(ember.tensor(2.0, dtype=le.dtype), retain_graph=True)
+        le.backward(ember.tensor(2.0, dtype=le.dtype))
+        lt.backward(torch.tensor(4.0, dtype=lt.dtype))
+        tol = 1e-5 if dtype == "float32" else 1e-12
+        np.testing.assert_allclose(le.item(), lt.item(), rtol=tol, atol=tol)
+        np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
+    assert len(calls) == (3 if kernel else 0)
+    # a target out of range: the kernel declines and the general path raises torch's error
+    with pytest.raises(IndexError, match="Target -3 is out of bounds"):
+        F.cross_entropy(ember.randn(2, 3), ember.tensor([0, -3]))
+    with pytest.raises(IndexError, match="Target 3 is out of bounds"):
+        F.cross_entropy(ember.randn(2, 3), ember.tensor([3, 0]))
+
+
+def test_cross_entropy_mean_kernel_declines():
+    be = ember.empty(1)._storage._be
+    x, t = np.zeros((2, 3), np.float32), np.array([0, 1])
+    assert be.cross_entropy_mean(x.astype(np.float16), t) is NotImplemented
+    assert be.cross_entropy_mean(x, t.astype(np.int32)) is NotImplemented
+    assert be.cross_entropy_mean(x[:0], t[:0]) is NotImplemented
+    assert be.cross_entropy_mean(x, np.array([0, 3])) is NotImplemented
+    assert be.cross_entropy_mean(x, np.array([-1, 0])) is NotImplemented
+    loss, p = be.cross_entropy_mean(x, t)
+    assert loss.shape == () and loss.dtype == np.float32
+    np.testing.assert_allclose(loss, np.log(3), rtol=1e-6)
+    np.testing.assert_allclose(p, np.full((2, 3), 1 / 3), rtol=1e-6)
+
+
 def test_cross_entropy_errors():
     x = ember.randn(3, 4)
     with pytest.raises(IndexError, match="Target 7 is out of bounds"):

@@ -15,6 +15,7 @@ from ember.backend import MissingPrimitive
 from . import _alloc
 from . import optim_kernels as _optim_kernels
 from . import rnn_kernels as _rnn_kernels
+from . import loss_kernels as _loss_kernels
 
 _D2N = {
     ember.bool: np.dtype(np.bool_), ember.uint8: np.dtype(np.uint8),
@@ -483,6 +484,9 @@ class NumpyBackend:
     # optional fused LSTM recurrence (NOTE [fused LSTM scan kernel] in ember.backend)
     lstm_scan_forward = staticmethod(_rnn_kernels.lstm_scan_forward)
     lstm_scan_backward = staticmethod(_rnn_kernels.lstm_scan_backward)
+
+    # optional fused mean cross entropy (NOTE [fused cross entropy kernel] in ember.backend)
+    cross_entropy_mean = staticmethod(_loss_kernels.cross_entropy_mean)
 
     # -- random --------------------------------------------------------------------------
     def new_generator(self, seed, index=None):

@@ -12,7 +12,9 @@ the input with differentiable ops so that second derivatives are exact.
 
 The most common call -- ``(N, C)`` logits, every target a class in range, no class weights, no
 label smoothing, ``reduction='mean'`` -- is one node that works on the backend's arrays
-(``_MeanCrossEntropy``): a dozen kernel calls instead of ~30 ops, forward and backward.
+(``_MeanCrossEntropy``): a dozen kernel calls instead of ~30 ops, forward and backward. Its
+forward is a single call where the backend has the optional ``cross_entropy_mean`` kernel
+(NOTE [fused cross entropy kernel] in ``ember.backend``; the NumPy backend has it).
 """
 
 from __future__ import annotations
@@ -286,26 +288,30 @@ class _CrossEntropy(Function):
 
 class _MeanCrossEntropy(Function):
     """``mean_n(logsumexp(x_n) - x_n[t_n])`` for (N, C) logits and targets all in
-    ``[0, C)`` (NOTE [fused cross entropy]); the caller has checked the targets."""
+    ``[0, C)`` (NOTE [fused cross entropy]); the caller has checked the targets, or passes
+    ``pre``, the ``(loss, probs)`` natives of the backend's ``cross_entropy_mean`` kernel."""
 
     _node_name = "NllLossBackward0"
 
     @staticmethod
-    def forward(ctx, x, t):
+    def forward(ctx, x, t, pre=None):
         st = x._storage
         be, dev, dt = st._be, st.device, x._dtype
-        xd = x._data
         n = x._shape[0]
+        ti = be.view(t._buffer(), (n, 1), (t._strides()[0], 1), t._offset)
+        ctx.save_for_backward(x, t)
+        ctx.ti = ti
+        if pre is not None:
+            ctx.p = pre[1]
+            return _from_native(pre[0], be, dev, dt)
+        xd = x._data
         z = be.sub(xd, be.max(xd, (1,), True))      # shifted logits
         e = be.exp(z)
         s = be.sum(e, (1,), True)
-        ti = be.view(t._buffer(), (n, 1), (t._strides()[0], 1), t._offset)
         # loss_n = log(s_n) - z_n[t_n]; the mean as a product with 1/n (no division kernel)
         loss = be.mul(be.sum(be.sub(be.log(s), be.take_along_axis(z, ti, 1)), None, False),
                       1.0 / n)
-        ctx.save_for_backward(x, t)
         ctx.p = be.div(e, s)
-        ctx.ti = ti
         return _from_native(loss, be, dev, dt)
 
     @staticmethod
@@ -314,12 +320,12 @@ class _MeanCrossEntropy(Function):
         n, c = x._shape
         if ember.is_grad_enabled():         # create_graph: differentiable ops throughout
             onehot = ember.arange(c, device=x.device).unsqueeze(0) == t.unsqueeze(1)
-            return (ember.softmax(x, 1) - onehot.to(x.dtype)) * (g / n), None
+            return (ember.softmax(x, 1) - onehot.to(x.dtype)) * (g / n), None, None
         st = x._storage
         be, dev, dt = st._be, st.device, x._dtype
         onehot = be.astype(be.eq(_class_row(be, c, dev.index), ctx.ti), dt)
         gs = be.mul(g._data, 1.0 / n)
-        return _from_native(be.mul(be.sub(ctx.p, onehot), gs), be, dev, dt), None
+        return _from_native(be.mul(be.sub(ctx.p, onehot), gs), be, dev, dt), None, None
 
 
 _ROWS = {}
@@ -375,11 +381,18 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             and label_smoothing == 0 and target._dtype is ember.int64
             and len(input._shape) == 2 and len(target._shape) == 1
             and target._shape[0] == input._shape[0] and input._dtype.is_floating_point
-            and not 0 <= ignore_index < input._shape[1]
-            and _targets_in_range(target, input._shape[1])):
+            and not 0 <= ignore_index < input._shape[1]):
         # the training-loop case ((N, C) logits, (N,) class indices, defaults), which the
-        # general path below also reaches, without its argument handling
-        return _MeanCrossEntropy.apply(input, target)
+        # general path below also reaches, without its argument handling; the forward is
+        # the backend's fused kernel where it has one (NOTE [fused cross entropy kernel])
+        st = input._storage
+        kernel = getattr(st._be, "cross_entropy_mean", None)
+        if kernel is not None and target._storage.device == st.device:
+            pre = kernel(input._data, target._data)
+            if pre is not NotImplemented:
+                return _MeanCrossEntropy.apply(input, target, pre)
+        if _targets_in_range(target, input._shape[1]):
+            return _MeanCrossEntropy.apply(input, target)
     reduction = _red(size_average, reduce, reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
