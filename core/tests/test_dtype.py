@@ -105,6 +105,27 @@ def test_tensor_inference_matches_torch():
         assert ember.tensor(data).dtype.name == str(torch.tensor(data).dtype).split(".")[1], data
 
 
+def test_tensor_inference_promotes_every_element_like_torch():
+    """Every element counts, not just the first: NumPy scalars keep their dtype, Python
+    floats are the default dtype, and the kinds promote (as torch.tensor)."""
+    import numpy as np
+    cases = ([1.0, np.float64(2)], [np.float64(2), 1.0], [np.float32(1), 2.0],
+             [[1.0], [np.float64(2)]], [1, np.int32(2)], [np.int8(1), True],
+             [np.uint8(1), np.int8(-1)], [np.float16(1), 2], [1 + 2j, np.float64(1)],
+             [[[True]], [[np.int16(3)]]], [[1.0, 2.0], [np.float64(3), 4.0]], [[]])
+    for default in (ember.float32, ember.float64):
+        ember.set_default_dtype(default)
+        torch.set_default_dtype(getattr(torch, default.name))
+        try:
+            for data in cases:
+                got, want = ember.tensor(data), torch.tensor(data)
+                assert got.dtype.name == str(want.dtype).split(".")[1], (default, data)
+                np.testing.assert_array_equal(got.numpy(), want.numpy())
+        finally:
+            ember.set_default_dtype(ember.float32)
+            torch.set_default_dtype(torch.float32)
+
+
 def test_legacy_type_names():
     x = ember.ones(2)
     assert x.type() == "ember.FloatTensor"

@@ -147,6 +147,43 @@ def _is_python_data(data):
     return False
 
 
+def _sequence_dtype(data):
+    """PyTorch's dtype inference for (nested) lists and tuples: the promotion of every
+    element's type, a Python ``float`` counting as the default dtype (``complex``: the default
+    complex dtype), ``int`` as int64, ``bool`` as bool, and a NumPy scalar (or 0-d array) as
+    its own dtype -- so ``[1.0, np.float64(2)]`` is float64 and ``[np.float32(1), 2.0]``
+    float32. None when some element is of another kind (the backend's conversion decides).
+    The per-element work is C-level (``map``/``zip``); Python code runs once per row."""
+    reps = {}
+    stack = [data]
+    while stack:
+        seq = stack.pop()
+        if not seq:
+            continue
+        first = seq[0]
+        if first.__class__ is list or first.__class__ is tuple:
+            stack.extend(seq)
+        else:
+            reps.update(zip(map(type, seq), seq))
+    out = None
+    for tp, x in reps.items():
+        if tp is bool:
+            d = D.bool_
+        elif tp is int:
+            d = D.int64
+        elif tp is float:
+            d = D.get_default_dtype()
+        elif tp is _b.complex:
+            d = D._default_complex()
+        else:
+            name = getattr(getattr(x, "dtype", None), "name", None)
+            d = D.dtype._by_name.get(name) if isinstance(name, str) else None
+            if d is None or getattr(x, "ndim", 0) != 0:
+                return None
+        out = d if out is None else D.promote_types(out, d)
+    return out
+
+
 def _unpack_tensors(data):
     if isinstance(data, Tensor):
         return data.tolist()
@@ -177,6 +214,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if hasattr(data, "__dlpack__") and not hasattr(data, "__array_interface__") and not py:
         from ._ops.interop import from_dlpack     # a foreign array (torch, cupy): share, copy
         return tensor(from_dlpack(data), dtype=dtype, device=device, requires_grad=requires_grad)
+    if dtype is None and isinstance(data, (list, tuple)):
+        dtype = _sequence_dtype(data)
+        if dtype is not None:
+            py = False                            # the dtype is decided: no default cast
     arr = be.asarray(data, dtype, dev.index)
     t = _from_native(arr, be, dev)
     if dtype is None and py:
