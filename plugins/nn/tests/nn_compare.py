@@ -34,6 +34,18 @@ def to_ember(t, requires_grad=None):
     return e
 
 
+def E(t, requires_grad=False):
+    """An ember tensor with the values (a copy) of a torch tensor."""
+    return ember.tensor(t.detach().numpy().copy(), requires_grad=requires_grad)
+
+
+def close(a, b, tol=1e-10):
+    """``a`` and ``b`` (ember or torch tensors, or arrays) equal within ``tol`` (rel. and abs.)."""
+    a, b = (v.detach().numpy() if isinstance(v, (ember.Tensor, torch.Tensor)) else v
+            for v in (a, b))
+    np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
 def np_(x):
     if isinstance(x, torch.Tensor):
         return x.detach().numpy()

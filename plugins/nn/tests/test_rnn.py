@@ -11,22 +11,12 @@ from hypothesis import given, settings, strategies as st
 
 import ember
 import ember.nn as nn
+from nn_compare import E, close
 from ember.nn.utils.rnn import (PackedSequence, pack_padded_sequence, pack_sequence,
                                 pad_packed_sequence, pad_sequence, unpack_sequence,
                                 unpad_sequence)
 
 TR = torch.nn.utils.rnn
-
-
-def E(t, requires_grad=False):
-    """An ember tensor with the values of a torch tensor."""
-    return ember.tensor(t.detach().numpy().copy(), requires_grad=requires_grad)
-
-
-def close(a, b, tol=1e-10):
-    a, b = (v.detach().numpy() if isinstance(v, (ember.Tensor, torch.Tensor)) else v
-            for v in (a, b))
-    np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
 def twin(torch_cls, ember_cls, *args, **kwargs):

@@ -9,21 +9,12 @@ from hypothesis import given, settings, strategies as st
 
 import ember
 import ember.nn as nn
+from nn_compare import E, close
 import ember_nn._rnn_impl as impl
 from ember.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 TR = torch.nn.utils.rnn
 BE = type(ember.zeros(1)._storage._be)
-
-
-def E(t, requires_grad=False):
-    return ember.tensor(t.detach().numpy().copy(), requires_grad=requires_grad)
-
-
-def close(a, b, tol=1e-10):
-    a, b = (v.detach().numpy() if isinstance(v, (ember.Tensor, torch.Tensor)) else v
-            for v in (a, b))
-    np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
 class _Count:

@@ -11,20 +11,11 @@ from hypothesis import given, settings, strategies as st
 
 import ember
 import ember.nn as nn
+from nn_compare import E, close
 import ember.nn.functional as F
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Support for mismatched"),
               pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")]
-
-
-def E(t, requires_grad=False):
-    return ember.tensor(t.detach().numpy().copy(), requires_grad=requires_grad)
-
-
-def close(a, b, tol=1e-10):
-    a, b = (v.detach().numpy() if isinstance(v, (ember.Tensor, torch.Tensor)) else v
-            for v in (a, b))
-    np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
 def twin(torch_cls, ember_cls, *args, **kwargs):
