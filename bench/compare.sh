@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Alternating A/B benchmark rounds in fresh processes (A B / B A / A B ...), then a table of
 # median per-round ratios A/B per workload (wall and CPU time); appends the table to
-# bench/RESULTS.md with date, machine and command.
+# bench/RESULTS.md with date, machine and command. Every workload of every round runs in its
+# own pair of processes, back to back: the two measurements of a pair see the same phase of
+# a shared machine, and no workload runs on a heap another workload has shaped.
 #   bash bench/compare.sh ember torch [--workload ...] [--threads 1] [--repeat 20]
 #   bash bench/compare.sh ember@/path/to/other/checkout ember    # one ember against another
 # A library written LIB@ROOT runs LIB from the source tree ROOT (an older commit's worktree:
@@ -30,10 +32,13 @@ run_one() {   # run_one SPEC ROUND ARGS...
   fi
 }
 
+mapfile -t WORKLOADS < <("$PY" bench/run.py --print-workloads "$@")
 for ((r = 0; r < ROUNDS; r++)); do
   if ((r % 2 == 0)); then order=("$A" "$B"); else order=("$B" "$A"); fi
-  for spec in "${order[@]}"; do
-    run_one "$spec" "$r" "$@" >> "$OUT"
+  for w in "${WORKLOADS[@]}"; do
+    for spec in "${order[@]}"; do
+      run_one "$spec" "$r" "$@" --workload "$w" >> "$OUT"
+    done
   done
 done
 "$PY" bench/summarize.py "$OUT" "$A" "$B" "ROUNDS=$ROUNDS bash bench/compare.sh $A $B $*" \

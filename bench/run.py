@@ -330,7 +330,13 @@ def main(argv=None):
                    help="round number recorded in --json output (bench/compare.sh)")
     p.add_argument("--check", action="store_true",
                    help="compare first-step loss and gradients with torch")
+    p.add_argument("--print-workloads", action="store_true",
+                   help="print the selected workloads, one per line, and exit "
+                        "(bench/compare.sh)")
     args = p.parse_args(argv)
+    if args.print_workloads:
+        print("\n".join(args.workload))
+        return 0
     STAT["fn"] = min if args.stat == "min" else statistics.median
     _set_threads(args.threads)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
