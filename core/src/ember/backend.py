@@ -20,7 +20,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 from ._dtype import dtype
 
 __all__ = ["Backend", "LinalgFftKernels", "DLPackKernels", "InPlaceKernels", "LSTMScanKernels",
-           "CrossEntropyKernel",
+           "CrossEntropyKernel", "MaskKernel",
            "UNARY", "BINARY", "REDUCTIONS", "OPTIONAL", "MissingPrimitive", "check_backend"]
 
 #: unary elementwise primitives: ``backend.<name>(x) -> array``
@@ -47,7 +47,7 @@ REDUCTIONS = ("sum", "prod", "max", "min", "all", "any")
 #: optional fast kernels; each has a fallback in the core
 OPTIONAL = ("adam_step", "sgd_step", "linalg", "fft",
             "dlpack_device_type", "to_dlpack", "from_dlpack", "binary_into", "owns_memory",
-            "lstm_scan_forward", "lstm_scan_backward", "cross_entropy_mean")
+            "lstm_scan_forward", "lstm_scan_backward", "cross_entropy_mean", "mask_mul")
 
 
 class MissingPrimitive(NotImplementedError):
@@ -321,6 +321,22 @@ class InPlaceKernels(Protocol):
         """True when the native array ``x`` is the only owner of its memory: not a view of
         another array and not viewed by one (a fresh kernel result). Conservative answers
         (False) are always safe."""
+
+
+class MaskKernel(Protocol):
+    """The optional ``mask_mul`` (NOTE [mask kernel]).
+
+    NOTE [mask kernel]: backward passes often keep a value where a comparison holds and zero
+    elsewhere (``relu``'s gradient, the gradient a max pool routes to the winning tap). From
+    the primitives that is ``mul(x, astype(mask, dtype))``: a mask converted to floats, then a
+    product -- two passes over memory and an array the size of ``x``. A backend whose
+    multiply accepts a bool operand does it in one.
+    """
+
+    def mask_mul(self, x: Any, mask: Any) -> Any:
+        """Exactly ``mul(x, astype(mask, x.dtype))`` -- ``x`` where the bool native ``mask``
+        (broadcastable to ``x``) is true, else ``x * 0`` -- as a new native of ``x``'s dtype
+        and shape, without the converted mask."""
 
 
 class CrossEntropyKernel(Protocol):

@@ -1076,10 +1076,12 @@ class _Relu(Op):
         (y,) = ctx.saved_tensors
         if STATE.grad_enabled or g.__class__ is not Tensor or y._dtype is not g._dtype:
             return g * (y > 0).to(g._dtype)           # differentiable (create_graph)
-        st = g._storage                                # no graph: the same three kernels
+        st = g._storage                                # no graph: the same kernels
         be = st._be
-        mask = be.astype(be.gt(y._data, 0), g._dtype)
-        return _from_native(be.mul(g._data, mask), be, st.device, g._dtype)
+        mask = be.gt(y._data, 0)
+        mm = getattr(be, "mask_mul", None)             # NOTE [mask kernel] in ember.backend
+        r = mm(g._data, mask) if mm is not None else be.mul(g._data, be.astype(mask, g._dtype))
+        return _from_native(r, be, st.device, g._dtype)
 
 
 @export("relu_", function=False)

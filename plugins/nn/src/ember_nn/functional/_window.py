@@ -326,7 +326,11 @@ class _PoolStages:
 
 def _masked(be, v, mask, dtype):
     """``v`` where ``mask`` holds, else 0 (the mask cast to ``dtype`` and multiplied: much
-    faster than ``where`` on NumPy, and valid for strict Array API backends)."""
+    faster than ``where`` on NumPy, and valid for strict Array API backends; one pass with
+    the backend's ``mask_mul``, NOTE [mask kernel] in ``ember.backend``)."""
+    mm = getattr(be, "mask_mul", None)
+    if mm is not None and be.ember_dtype(v.dtype) is dtype:
+        return mm(v, mask)
     return be.mul(v, be.astype(mask, dtype))
 
 

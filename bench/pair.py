@@ -1,0 +1,118 @@
+"""ember and torch alternating step by step in ONE process: the per-workload median of the
+ratios of back-to-back calls, for a machine too noisy for fresh-process rounds.
+
+    python bench/pair.py [--workload mlp_step cnn_step ...] [--pairs 200] [--threads 1]
+
+``compare.sh`` measures each library in its own fresh processes; on a shared machine whose
+speed drifts over seconds (other tenants), the two processes of a round can run in different
+phases and a round's ratio moves by +-20%. Here every ember call is followed at once by the
+same call on torch (the order flips every pair), each timed with ``time.process_time``; the
+ratio of each pair is taken, and the median over pairs is reported, with the min and median
+time of each library. Both libraries live in one process (each with its own kernels and
+allocations; one thread each), so this complements ``compare.sh``, it does not replace it.
+Workloads: the training steps of ``run.py``, ``op_overhead`` (as ``fwd_bwd``: 20 calls of
+``(a * b).sum().backward()``, and ``fwd``: 200 calls of ``a * b`` with grad) and ``adam_step``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import run  # noqa: E402  (bench/run.py: the workload builders; sets nothing on import)
+
+PAIRED = ["op_overhead.fwd", "op_overhead.fwd_bwd", "mlp_step", "cnn_step", "cnn_big_step",
+          "lstm_step", "adam_step"]
+
+
+def _op_calls(lib, which):
+    a = lib.ones(4, 4, requires_grad=True)
+    b = lib.ones(4, 4)
+    if which == "fwd":
+        def f():
+            for _ in range(200):
+                a * b
+    else:
+        def f():
+            for _ in range(20):
+                (a * b).sum().backward()
+    return f
+
+
+def _adam(lib):
+    lib.manual_seed(0)
+    ps = [lib.randn(64, 64, requires_grad=True) for _ in range(200)]
+    for p in ps:
+        p.grad = lib.randn(64, 64)
+    return lib.optim.Adam(ps, lr=1e-3).step
+
+
+def build(lib, workload):
+    """A no-argument callable doing one unit of ``workload`` on ``lib``."""
+    if workload.startswith("op_overhead."):
+        return _op_calls(lib, workload.split(".")[1])
+    if workload == "adam_step":
+        return _adam(lib)
+    return run.train_step_fn(lib, workload)
+
+
+def pair(workload, n, warmup=5):
+    """``(ratio median, ember min, ember median, torch min, torch median)`` over ``n`` pairs
+    (seconds per call)."""
+    import ember
+    import torch
+    fe, ft = build(ember, workload), build(torch, workload)
+    for _ in range(warmup):
+        fe()
+        ft()
+    te, tt = [], []
+    clock = time.process_time
+    for i in range(n):
+        first, second = (fe, ft) if i % 2 == 0 else (ft, fe)
+        t0 = clock()
+        first()
+        t1 = clock()
+        second()
+        t2 = clock()
+        a, b = (t1 - t0, t2 - t1) if i % 2 == 0 else (t2 - t1, t1 - t0)
+        te.append(a)
+        tt.append(b)
+    ratios = [a / b for a, b in zip(te, tt) if b > 0]
+    return (statistics.median(ratios), min(te), statistics.median(te), min(tt),
+            statistics.median(tt))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--workload", nargs="*", default=PAIRED, choices=PAIRED)
+    p.add_argument("--pairs", type=int, default=200)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args(argv)
+    run._set_threads(args.threads)
+    import torch
+    torch.set_num_threads(args.threads)
+    print(f"Command: `python bench/pair.py --pairs {args.pairs} --threads {args.threads}`; "
+          f"CPU time per call (`time.process_time`), ember and torch alternating in one "
+          f"process.\n")
+    print("| workload | ember min / median | torch min / median | ember/torch (median of "
+          "pair ratios) |")
+    print("|---|---|---|---|")
+    for w in args.workload:
+        r, emin, emed, tmin, tmed = pair(w, args.pairs)
+        unit, k = ("µs", 1e6) if w.startswith("op_") else ("ms", 1e3)
+        if w.startswith("op_"):                 # per op call
+            per = 200 if w.endswith(".fwd") else 20
+            emin, emed, tmin, tmed = (v / per for v in (emin, emed, tmin, tmed))
+        print(f"| {w} | {emin * k:.3f} / {emed * k:.3f} {unit} | {tmin * k:.3f} / "
+              f"{tmed * k:.3f} {unit} | {r:.2f} |")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
