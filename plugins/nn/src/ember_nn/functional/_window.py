@@ -342,9 +342,14 @@ def _stage_scatter(ps, gy, dtype, index):
         dim, in_shape, _ = ps.stages[stage]
         i = dim - 2
         g = ps.g
-        buf = be.full(in_shape, 0, dtype, index)
         acc = Geom((g.padded[i],), (g.k[i],), (g.s[i],), (g.d[i],), (0,), (0,),
                    (g.out_sp[i],)).overlapping()
+        if g.d[i] == 1 and g.s[i] == g.k[i] and g.k[i] * g.out_sp[i] == in_shape[dim]:
+            # the taps tile the dim exactly (e.g. a 2x2 pool with stride 2 on an even size):
+            # every element is written once below, so no zero fill first
+            buf = be.empty(in_shape, dtype, index)
+        else:
+            buf = be.full(in_shape, 0, dtype, index)
         for t, m in enumerate(ps.tap_masks(stage)):
             key = [slice(None)] * len(in_shape)
             key[dim] = slice(t * g.d[i], t * g.d[i] + g.s[i] * (g.out_sp[i] - 1) + 1, g.s[i])
