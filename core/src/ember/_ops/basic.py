@@ -6,8 +6,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _from_native, _prod, _wrap_dim
 from .core import Op, write_out, _check_same_device, _view_of
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import grad_accumulator
-from ..autograd import anomaly_mode as _anomaly
+from ..autograd.function import _record_unary
 from ._reg import export
 
 
@@ -56,29 +55,15 @@ class Sum(Op):
         return expand_reduced(g, ctx.shape, ctx.dims, ctx.keepdim), None, None, None
 
 
-_NO_EDGE = (None, 0)
-
-
 def _record_sum(x, keepdim):
-    """``Sum.apply(x, None, keepdim, None)`` for a floating ``x`` that requires grad: the same
-    node (edges, input/output metadata, ctx fields) recorded directly, as NOTE [binary fast
-    path] in ``elementwise.py`` does for add/sub/mul -- the whole-tensor sum of a loss is in
-    nearly every training step."""
-    node = Sum._backward_cls()
-    if _anomaly._state["on"]:
-        _anomaly.record_stack(node)
-    gf = x.grad_fn
+    """``Sum.apply(x, None, keepdim, None)`` for a floating ``x`` that requires grad, its node
+    recorded directly (``_record_unary``): the whole-tensor sum of a loss is in nearly every
+    training step."""
     st = x._storage
-    be, dev = st._be, st.device
-    node.next_functions = ((gf, x._output_nr) if gf is not None else (grad_accumulator(x), 0),
-                           _NO_EDGE, _NO_EDGE, _NO_EDGE)
-    node._in_meta = ((x._shape, x._dtype, dev), None, None, None)
+    be = st._be
+    out = _from_native(be.sum(x._data, None, keepdim, None), be, st.device)
+    node = _record_unary(Sum, x, out, extra=3)
     node.shape, node.dims, node.keepdim = x._shape, None, keepdim
-    out = _from_native(be.sum(x._data, None, keepdim, None), be, dev)
-    d = out.__dict__
-    d["grad_fn"] = node
-    d["_rg"] = True
-    node._out_meta = ((out._shape, out._dtype, dev),)
     return out
 
 

@@ -8,8 +8,8 @@ import math
 from .. import _dtype as D
 from .._tensor import Tensor, _from_native
 from ..autograd.grad_mode import STATE
-from ..autograd.function import _apply_with_grad, _SavedOut
-from ..autograd.graph import grad_accumulator
+from ..autograd.function import _apply_with_grad, _record_unary, _SavedOut
+from ..autograd.graph import NO_EDGE, gradient_edge
 from ..autograd import anomaly_mode as _anomaly
 from ._reg import export, method, EXPORTS
 from .core import Op, _inplace, write_out, _check_same_device, _binary_into
@@ -570,9 +570,6 @@ def _binary_unchecked(fn, a, b, op, policy):
     return fn.apply(a, b)
 
 
-_NO_EDGE = (None, 0)
-
-
 def _record_binary(fn, prim, a, b, bt):
     """``fn`` (Add, Sub or Mul) of same-dtype ``a`` and ``b`` (a tensor when ``bt``, else a
     Python number) with its graph node, recorded directly.
@@ -584,22 +581,11 @@ def _record_binary(fn, prim, a, b, bt):
     node = fn._backward_cls()
     if _anomaly._state["on"]:
         _anomaly.record_stack(node)
-    if a._rg:
-        gf = a.grad_fn
-        ea = (gf, a._output_nr) if gf is not None else (grad_accumulator(a), 0)
-        ma = (a._shape, a._dtype, a._storage.device)
-    else:
-        ea = _NO_EDGE
-        ma = None
-    if bt and b._rg:
-        gf = b.grad_fn
-        eb = (gf, b._output_nr) if gf is not None else (grad_accumulator(b), 0)
-        mb = (b._shape, b._dtype, b._storage.device)
-    else:
-        eb = _NO_EDGE
-        mb = None
-    node.next_functions = (ea, eb)
-    node._in_meta = (ma, mb)
+    ra, rb = a._rg, bt and b._rg
+    node.next_functions = (gradient_edge(a) if ra else NO_EDGE,
+                           gradient_edge(b) if rb else NO_EDGE)
+    node._in_meta = ((a._shape, a._dtype, a._storage.device) if ra else None,
+                     (b._shape, b._dtype, b._storage.device) if rb else None)
     st = a._storage
     be, dev, dt = st._be, st.device, a._dtype
     out = _from_native(getattr(be, prim)(a._data, b._data if bt else b), be, dev, dt)
@@ -1040,22 +1026,13 @@ def relu(input):
 
 
 def _record_relu(x):
-    """``_Relu.apply(x)`` for a floating ``x`` that requires grad: the same node (edge,
-    metadata, the output saved as NOTE [saved outputs] describes) recorded directly, as
-    NOTE [binary fast path] does for add/sub/mul -- ``relu`` follows most layers."""
-    node = _Relu._backward_cls()
-    if _anomaly._state["on"]:
-        _anomaly.record_stack(node)
-    gf = x.grad_fn
+    """``_Relu.apply(x)`` for a floating ``x`` that requires grad, its node recorded directly
+    (``_record_unary``), the output saved as NOTE [saved outputs] describes: ``relu`` follows
+    most layers."""
     st = x._storage
-    be, dev, dt = st._be, st.device, x._dtype
-    node.next_functions = ((gf, x._output_nr) if gf is not None else (grad_accumulator(x), 0),)
-    node._in_meta = ((x._shape, dt, dev),)
-    out = _from_native(be.maximum(x._data, 0), be, dev, dt)
-    d = out.__dict__
-    d["grad_fn"] = node
-    d["_rg"] = True
-    node._out_meta = ((out._shape, dt, dev),)
+    be = st._be
+    out = _from_native(be.maximum(x._data, 0), be, st.device, x._dtype)
+    node = _record_unary(_Relu, x, out)
     node._saved = (_SavedOut(out._alias(), 0, out._storage._version),)
     node._versions = (0,)
     return out

@@ -14,7 +14,7 @@ import heapq
 from sys import getrefcount as _getrefcount
 
 from . import anomaly_mode as _anomaly
-from .graph import grad_accumulator
+from .graph import gradient_edge
 from .grad_mode import STATE
 
 __all__ = ["run_backward"]
@@ -39,30 +39,24 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
     root_edges = []
     stack = []
     for t, g in zip(roots, grad_roots):
-        if t.grad_fn is not None:
-            root_edges.append(((t.grad_fn, t._output_nr), g))
-            stack.append(t.grad_fn)
-        elif t._rg:
-            acc = grad_accumulator(t)
-            root_edges.append(((acc, 0), g))
-            stack.append(acc)
-        else:
+        gf = t.grad_fn
+        if gf is None and not t._rg:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a "
                                "grad_fn; call .requires_grad_() on the inputs, or check that "
                                "the computation is not inside ember.no_grad()")
+        # a loss (non-leaf) inline: a call here is measurable in (a * b).sum().backward()
+        edge = (gf, t._output_nr) if gf is not None else gradient_edge(t)
+        root_edges.append((edge, g))
+        stack.append(edge[0])
 
     # capture points for autograd.grad
     capture = {}
     if inputs is not None:
         for i, x in enumerate(inputs):
-            if x.grad_fn is not None:
-                key = (x.grad_fn, x._output_nr)
-            elif x._rg:
-                key = (grad_accumulator(x), 0)
-            else:
+            if x.grad_fn is None and not x._rg:
                 raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not "
                                    f"require grad; set requires_grad=True on it")
-            capture.setdefault(key, []).append(i)
+            capture.setdefault(gradient_edge(x), []).append(i)
 
     # dependency counting (iterative DFS)
     deps = {}

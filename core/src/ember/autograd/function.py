@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 
-from .graph import Node, grad_accumulator
+from .graph import NO_EDGE, Node, gradient_edge
 from .grad_mode import STATE
 from . import anomaly_mode as _anomaly
 
@@ -268,9 +268,6 @@ def _wrap_outputs(out, args):
     return wrap(out, args)
 
 
-_NO_EDGE = (None, 0)
-
-
 def _apply_with_grad(cls, args, kwargs):
     """Run ``cls.forward`` with a new node as ctx and connect its outputs to the graph.
 
@@ -286,11 +283,10 @@ def _apply_with_grad(cls, args, kwargs):
     meta = []
     for a in args:
         if isinstance(a, Tensor) and a._rg:
-            gf = a.grad_fn
-            edges.append((gf, a._output_nr) if gf is not None else (grad_accumulator(a), 0))
+            edges.append(gradient_edge(a))
             meta.append((a._shape, a._dtype, a._storage.device))
         else:
-            edges.append(_NO_EDGE)
+            edges.append(NO_EDGE)
             meta.append(None)
     node.next_functions = tuple(edges)
     node._in_meta = tuple(meta)
@@ -357,6 +353,26 @@ def _apply_with_grad(cls, args, kwargs):
         node._saved = tuple(conv)
         node._versions = tuple(vers)
     return outs[0] if single else outs
+
+
+def _record_unary(cls, x, out, extra=0):
+    """Connect ``out``, the fresh result of a one-tensor op ``cls`` that the caller computed
+    from ``x`` (a tensor that requires grad, grad mode on), to a new ``cls`` node: what
+    ``_apply_with_grad`` records for it -- the edge to ``x`` (then ``extra`` edges of
+    non-tensor arguments), input and output metadata -- without its generic loops
+    (NOTE [binary fast path] in ``_ops/elementwise.py``). Returns the node, for the caller to
+    set its ctx fields and saved tensors."""
+    node = cls._backward_cls()
+    if _anomaly._state["on"]:
+        _anomaly.record_stack(node)
+    dev = x._storage.device
+    node.next_functions = (gradient_edge(x),) + (NO_EDGE,) * extra
+    node._in_meta = ((x._shape, x._dtype, dev),) + (None,) * extra
+    d = out.__dict__
+    d["grad_fn"] = node
+    d["_rg"] = True
+    node._out_meta = ((out._shape, out._dtype, out._storage.device),)
+    return node
 
 
 def once_differentiable(fn):

@@ -111,6 +111,16 @@ def _load_acc():
     return _accumulate_into_grad
 
 
+NO_EDGE = (None, 0)      # the edge of an input that needs no gradient
+
+
+def gradient_edge(t):
+    """``(node, output_nr)``: where the gradient of ``t`` (a tensor that requires grad)
+    flows -- the output of its ``grad_fn``, or the AccumulateGrad node of a leaf."""
+    gf = t.grad_fn
+    return (gf, t._output_nr) if gf is not None else (grad_accumulator(t), 0)
+
+
 def grad_accumulator(t):
     """The (cached, weakly held) AccumulateGrad node of leaf ``t``."""
     ref = t.__dict__.get("_accum")
