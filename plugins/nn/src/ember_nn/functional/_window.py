@@ -28,7 +28,7 @@ import itertools
 
 import ember
 from ember._ops.core import Op
-from ember._tensor import Tensor, _from_native
+from ember._tensor import Tensor, _from_native, _prod
 
 __all__ = ["Geom", "ntuple", "Unfold", "Fold", "MaxPool", "MaxPoolGrad", "MaxPoolSelect",
            "MaxLast", "WindowSum", "WindowSumGrad", "Conv", "ConvInputGrad",
@@ -72,13 +72,6 @@ def contig_strides(shape):
         out.append(s)
         s *= n
     return tuple(reversed(out))
-
-
-def _prod(xs):
-    p = 1
-    for x in xs:
-        p *= x
-    return p
 
 
 class Geom:
