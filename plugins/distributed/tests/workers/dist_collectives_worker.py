@@ -10,7 +10,6 @@ import datetime
 import json
 import os
 import sys
-import traceback
 
 import numpy as np
 import torch
@@ -18,6 +17,9 @@ import torch.distributed as tdist
 
 import ember
 import ember.distributed as dist
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dist_checks import run_check  # noqa: E402
 
 OUT, PORT = sys.argv[1], int(sys.argv[2])
 dist.init_process_group("mpi")
@@ -407,12 +409,7 @@ def argument_errors():
 
 results = {}
 for fn in CHECKS:
-    try:
-        fn()
-        results[fn.__name__] = "ok"
-    except Exception:
-        results[fn.__name__] = traceback.format_exc()
-    dist.barrier()
+    run_check(fn, results, dist)
 with open(os.path.join(OUT, f"rank{RANK}.json"), "w") as f:
     json.dump(results, f)
 tdist.destroy_process_group()

@@ -8,7 +8,6 @@ and gradients of each scenario, compared by the test with a single-process run) 
 import json
 import os
 import sys
-import traceback
 
 import ember
 import ember.distributed as dist
@@ -16,6 +15,7 @@ import ember.nn as nn
 import ember.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dist_checks import run_check  # noqa: E402
 from dist_ddp_common import Branchy, data, demo_cnn, params, share, train_cnn  # noqa: E402
 
 DDP = nn.parallel.DistributedDataParallel
@@ -26,13 +26,7 @@ saved, checks = {}, {}
 
 
 def check(fn):
-    try:
-        fn()
-        checks[fn.__name__] = "ok"
-    except Exception:
-        checks[fn.__name__] = traceback.format_exc()
-    dist.barrier()
-    return fn
+    return run_check(fn, checks, dist)
 
 
 @check

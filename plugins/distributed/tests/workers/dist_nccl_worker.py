@@ -4,11 +4,13 @@ Writes ``{check: "ok" | traceback}`` to ``<out>/rank<r>.json``."""
 import json
 import os
 import sys
-import traceback
 
 import ember
 import ember.distributed as dist
 import ember.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dist_checks import run_check  # noqa: E402
 
 OUT = sys.argv[1]
 dist.init_process_group("nccl")
@@ -18,12 +20,7 @@ checks = {}
 
 
 def check(fn):
-    try:
-        fn()
-        checks[fn.__name__] = "ok"
-    except Exception:
-        checks[fn.__name__] = traceback.format_exc()
-    dist.barrier()
+    return run_check(fn, checks, dist)
 
 
 def expect(t, values):
