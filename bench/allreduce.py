@@ -54,6 +54,18 @@ def _timed_rounds(barrier, all_reduce, args):
     return times
 
 
+def _measure(label, x, fill, barrier, all_reduce, rank, args):
+    """The part every library shares: check one all_reduce of ``rank + 1`` (``x`` holds it),
+    refill with ones, time the rounds, and let rank 0 write the report."""
+    all_reduce()
+    _check(label.split()[0], x)
+    fill()
+    times = _timed_rounds(barrier, all_reduce, args)
+    if rank == 0:
+        with open(args.out, "w") as f:
+            json.dump(_report(label, times, args.numel), f)
+
+
 # -- ember (run under mpiexec by the launcher) ----------------------------------------------
 
 def ember_worker(args):
@@ -62,13 +74,8 @@ def ember_worker(args):
     dist.init_process_group("mpi")
     rank = dist.get_rank()
     t = ember.full((args.numel,), float(rank + 1))
-    dist.all_reduce(t)
-    _check("ember", t)
-    t.fill_(1.0)
-    times = _timed_rounds(dist.barrier, lambda: dist.all_reduce(t), args)
-    if rank == 0:
-        with open(args.out, "w") as f:
-            json.dump(_report("ember.distributed (mpi)", times, args.numel), f)
+    _measure("ember.distributed (mpi)", t, lambda: t.fill_(1.0), dist.barrier,
+             lambda: dist.all_reduce(t), rank, args)
     dist.destroy_process_group()
 
 
@@ -77,14 +84,8 @@ def mpi4py_worker(args):
     from mpi4py import MPI
     comm = MPI.COMM_WORLD
     a = np.full(args.numel, comm.rank + 1, dtype=np.float32)
-    comm.Allreduce(MPI.IN_PLACE, a, op=MPI.SUM)
-    _check("mpi4py", a)
-    a.fill(1.0)
-    times = _timed_rounds(comm.Barrier, lambda: comm.Allreduce(MPI.IN_PLACE, a, op=MPI.SUM),
-                          args)
-    if comm.rank == 0:
-        with open(args.out, "w") as f:
-            json.dump(_report("mpi4py + NumPy (no ember)", times, args.numel), f)
+    _measure("mpi4py + NumPy (no ember)", a, lambda: a.fill(1.0), comm.Barrier,
+             lambda: comm.Allreduce(MPI.IN_PLACE, a, op=MPI.SUM), comm.rank, args)
 
 
 # -- torch (spawned by torch.multiprocessing) -----------------------------------------------
@@ -97,14 +98,8 @@ def torch_worker(rank, port, args):
     tdist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
                              world_size=WORLD, timeout=datetime.timedelta(seconds=120))
     t = torch.full((args.numel,), float(rank + 1))
-    tdist.all_reduce(t)
-    _check("torch", t)
-    t.fill_(1.0)
-    times = _timed_rounds(tdist.barrier, lambda: tdist.all_reduce(t), args)
-    if rank == 0:
-        with open(args.out, "w") as f:
-            json.dump(_report(f"torch.distributed (gloo) {torch.__version__}", times,
-                              args.numel), f)
+    _measure(f"torch.distributed (gloo) {torch.__version__}", t, lambda: t.fill_(1.0),
+             tdist.barrier, lambda: tdist.all_reduce(t), rank, args)
     tdist.destroy_process_group()
 
 
