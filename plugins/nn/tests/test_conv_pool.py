@@ -410,28 +410,17 @@ def test_lenet_conv_stack_matches_torch():
                    atol=1e-5)
 
 
-@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)])
-def test_max_pool_double_backward(kw):
-    x = rnd(2, 3, 7, 6, seed=15)
+@pytest.mark.parametrize("pool, seed, kw", [
+    ("max_pool2d", 15, dict(kernel_size=2)),
+    ("max_pool2d", 15, dict(kernel_size=3, stride=2, padding=1)),
+    ("avg_pool2d", 16, dict(kernel_size=2)),
+    ("avg_pool2d", 16, dict(kernel_size=3, stride=2, padding=1, count_include_pad=False))])
+def test_pool_double_backward(pool, seed, kw):
+    x = rnd(2, 3, 7, 6, seed=seed)
     outs = []
     for lib, F in ((ember, EF), (torch, TF)):
         xx = to_ember(x) if lib is ember else x.detach().clone().requires_grad_()
-        y = F.max_pool2d(xx * xx, **kw)
-        (gx,) = lib.autograd.grad((y * y).sum(), [xx], create_graph=True)
-        (gx * gx).sum().backward()
-        outs.append((gx, xx.grad))
-    for e, t in zip(*outs, strict=False):
-        assert_close(e, t, 1e-10, 1e-10)
-
-
-@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1,
-                                                          count_include_pad=False)])
-def test_avg_pool_double_backward(kw):
-    x = rnd(2, 3, 7, 6, seed=16)
-    outs = []
-    for lib, F in ((ember, EF), (torch, TF)):
-        xx = to_ember(x) if lib is ember else x.detach().clone().requires_grad_()
-        y = F.avg_pool2d(xx * xx, **kw)
+        y = getattr(F, pool)(xx * xx, **kw)
         (gx,) = lib.autograd.grad((y * y).sum(), [xx], create_graph=True)
         (gx * gx).sum().backward()
         outs.append((gx, xx.grad))
