@@ -201,19 +201,30 @@ def _sinpi_abs(xp, x):
     return xp.abs(xp.sin(math.pi * r))
 
 
+def _shift_up(xp, x, n):
+    """``(small, z, xs)``: ``z = x + n`` where ``x < n`` (``small``), else ``x``, so that the
+    asymptotic series converges; ``xs`` is ``x`` where small, else 1 (for the recurrence
+    terms that undo the shift)."""
+    small = x < float(n)
+    return small, xp.where(small, x + float(n), x), xp.where(small, x, 1.0)
+
+
+def _series_in(xp, inv2, coeffs, like):
+    """``sum_k coeffs[k] * inv2**k`` by Horner's rule."""
+    series = xp.zeros_like(like)
+    for c in reversed(coeffs):
+        series = series * inv2 + c
+    return series
+
+
 def _lgamma_pos(xp, x):
     """lgamma for x > 0 (finite)."""
-    small = x < 8.0
-    z = xp.where(small, x + 8.0, x)
-    xs = xp.where(small, x, 1.0)
+    small, z, xs = _shift_up(xp, x, 8)
     shift = xp.ones_like(x)
     for k in range(8):
         shift = shift * (xs + float(k))
     inv = 1.0 / z
-    inv2 = inv * inv
-    series = xp.zeros_like(x)
-    for c in reversed(_STIRLING):
-        series = series * inv2 + c
+    series = _series_in(xp, inv * inv, _STIRLING, x)
     lg = (z - 0.5) * xp.log(z) - z + _HALF_LOG_2PI + series * inv
     return xp.where(small, lg - xp.log(xp.where(small, shift, 1.0)), lg)
 
@@ -237,17 +248,13 @@ def lgamma(xp, x):
 
 
 def _digamma_pos(xp, x):
-    small = x < 10.0
-    z = xp.where(small, x + 10.0, x)
-    xs = xp.where(small, x, 1.0)
+    small, z, xs = _shift_up(xp, x, 10)
     acc = xp.zeros_like(x)
     for k in range(10):
         acc = acc + 1.0 / (xs + float(k))
     inv = 1.0 / z
     inv2 = inv * inv
-    series = xp.zeros_like(x)
-    for c in reversed(_PSI):
-        series = series * inv2 + c
+    series = _series_in(xp, inv2, _PSI, x)
     psi = xp.log(z) - 0.5 / z - series * inv2
     return xp.where(small, psi - acc, psi)
 
