@@ -30,34 +30,16 @@ PAIRED = ["op_overhead.fwd", "op_overhead.fwd_bwd", "mlp_step", "cnn_step", "cnn
           "lstm_step", "adam_step"]
 
 
-def _op_calls(lib, which):
-    a = lib.ones(4, 4, requires_grad=True)
-    b = lib.ones(4, 4)
-    if which == "fwd":
-        def f():
-            for _ in range(200):
-                a * b
-    else:
-        def f():
-            for _ in range(20):
-                (a * b).sum().backward()
-    return f
-
-
-def _adam(lib):
-    lib.manual_seed(0)
-    ps = [lib.randn(64, 64, requires_grad=True) for _ in range(200)]
-    for p in ps:
-        p.grad = lib.randn(64, 64)
-    return lib.optim.Adam(ps, lr=1e-3).step
+OP_CALLS = {"fwd": 200, "fwd_bwd": 20}      # op calls per timed unit
 
 
 def build(lib, workload):
     """A no-argument callable doing one unit of ``workload`` on ``lib``."""
     if workload.startswith("op_overhead."):
-        return _op_calls(lib, workload.split(".")[1])
+        kind = workload.split(".")[1]
+        return run.op_calls(lib, kind, OP_CALLS[kind])
     if workload == "adam_step":
-        return _adam(lib)
+        return run.adam_step_fn(lib)
     return run.train_step_fn(lib, workload)
 
 
@@ -106,7 +88,7 @@ def main(argv=None):
         r, emin, emed, tmin, tmed = pair(w, args.pairs)
         unit, k = ("µs", 1e6) if w.startswith("op_") else ("ms", 1e3)
         if w.startswith("op_"):                 # per op call
-            per = 200 if w.endswith(".fwd") else 20
+            per = OP_CALLS[w.split(".")[1]]
             emin, emed, tmin, tmed = (v / per for v in (emin, emed, tmin, tmed))
         print(f"| {w} | {emin * k:.3f} / {emed * k:.3f} {unit} | {tmin * k:.3f} / "
               f"{tmed * k:.3f} {unit} | {r:.2f} |")

@@ -142,10 +142,11 @@ def train_step_fn(lib, name):
     return step
 
 
-def op_overhead(lib, repeat):
+def op_calls(lib, kind, n):
+    """``n`` calls on 4x4 tensors: ``a * b`` with grad (``"fwd"``), under ``no_grad``
+    (``"no_grad"``), or ``(a * b).sum().backward()`` (``"fwd_bwd"``), as one callable."""
     a = lib.ones(4, 4, requires_grad=True)
     b = lib.ones(4, 4)
-    n = 2000
 
     def fwd():
         for _ in range(n):
@@ -153,16 +154,19 @@ def op_overhead(lib, repeat):
 
     def nograd():
         with lib.no_grad():
-            for _ in range(n):
-                a * b
+            fwd()
 
     def fwdbwd():
-        for _ in range(n // 10):
+        for _ in range(n):
             (a * b).sum().backward()
 
-    return {"fwd_us": _timeit(fwd, repeat) / n * 1e6,
-            "no_grad_us": _timeit(nograd, repeat) / n * 1e6,
-            "fwd_bwd_us": _timeit(fwdbwd, repeat) / (n // 10) * 1e6}
+    return {"fwd": fwd, "no_grad": nograd, "fwd_bwd": fwdbwd}[kind]
+
+
+def op_overhead(lib, repeat, n=2000):
+    return {"fwd_us": _timeit(op_calls(lib, "fwd", n), repeat) / n * 1e6,
+            "no_grad_us": _timeit(op_calls(lib, "no_grad", n), repeat) / n * 1e6,
+            "fwd_bwd_us": _timeit(op_calls(lib, "fwd_bwd", n // 10), repeat) / (n // 10) * 1e6}
 
 
 def matmul_1024(lib, repeat):
@@ -171,13 +175,17 @@ def matmul_1024(lib, repeat):
     return _timeit(lambda: a @ b, repeat)
 
 
-def adam_step(lib, repeat):
+def adam_step_fn(lib):
+    """One Adam step over 200 parameters of 64x64 with fixed gradients, as a callable."""
     lib.manual_seed(0)
     ps = [lib.randn(64, 64, requires_grad=True) for _ in range(200)]
     for p in ps:
         p.grad = lib.randn(64, 64)
-    opt = lib.optim.Adam(ps, lr=1e-3)
-    return _timeit(opt.step, repeat)
+    return lib.optim.Adam(ps, lr=1e-3).step
+
+
+def adam_step(lib, repeat):
+    return _timeit(adam_step_fn(lib), repeat)
 
 
 def import_time(name, repeat):
