@@ -42,6 +42,8 @@ from __future__ import annotations
 import ember
 from ember.autograd import Function
 
+from ._util import const_native
+
 __all__ = []
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -77,18 +79,10 @@ def _T(be, x):
     return be.view(flat, (k, r), (1, k), 0)
 
 
-_VECS = {}
-
-
 def _vec(be, dt, idx, parts):
     """A 1-D native made of ``(length, value)`` runs (cached: these are constants)."""
-    key = (id(be), dt, idx, tuple(parts))
-    v = _VECS.get(key)
-    if v is None:
-        if len(_VECS) > 64:
-            _VECS.clear()
-        v = _VECS[key] = be.concat([be.full((n,), val, dt, idx) for n, val in parts], 0)
-    return v
+    return const_native(("runs", id(be), dt, idx, tuple(parts)), lambda: be.concat(
+        [be.full((n,), val, dt, idx) for n, val in parts], 0))
 
 
 def _cat(be, arrs):

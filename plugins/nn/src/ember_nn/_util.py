@@ -9,6 +9,20 @@ __all__ = []
 REDUCTIONS = ("none", "mean", "sum")
 
 
+_CONSTS = {}
+
+
+def const_native(key, make):
+    """A constant native array, built by ``make()`` on first use and cached under ``key``
+    (which names what it is, the backend, device index and dtype); at most 64 are kept."""
+    v = _CONSTS.get(key)
+    if v is None:
+        if len(_CONSTS) > 64:
+            _CONSTS.clear()
+        v = _CONSTS[key] = make()
+    return v
+
+
 def inplace(input, fn):
     """Apply ``fn`` to ``input`` and write the result into ``input`` (autograd-correct: the
     value is computed from a snapshot so that tensors saved by ``fn`` are not clobbered)."""

@@ -26,7 +26,7 @@ import ember
 from ember._tensor import _from_native
 from ember.autograd import Function
 
-from .._util import check_reduction, legacy_reduction, reduce as _reduce
+from .._util import check_reduction, const_native, legacy_reduction, reduce as _reduce
 from .activation import log_softmax, logsigmoid
 from .distance import pairwise_distance
 
@@ -328,18 +328,10 @@ class _MeanCrossEntropy(Function):
         return _from_native(be.mul(be.sub(ctx.p, onehot), gs), be, dev, dt), None, None
 
 
-_ROWS = {}
-
-
 def _class_row(be, c, idx):
     """``[[0, 1, ..., c-1]]`` as a (1, c) int64 native (cached: a constant per device)."""
-    key = (id(be), c, idx)
-    r = _ROWS.get(key)
-    if r is None:
-        if len(_ROWS) > 32:
-            _ROWS.clear()
-        r = _ROWS[key] = be.view(be.arange(c, ember.int64, idx), (1, c), (c, 1), 0)
-    return r
+    return const_native(("class_row", id(be), c, idx),
+                        lambda: be.view(be.arange(c, ember.int64, idx), (1, c), (c, 1), 0))
 
 
 def _targets_in_range(t, c):
