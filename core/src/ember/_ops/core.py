@@ -121,6 +121,16 @@ def _write(t, src):
         st._refresh_views()
 
 
+def mask_mul(be, x, mask, dtype):
+    """Native ``x`` (of ember dtype ``dtype``) where the bool native ``mask`` holds, else
+    ``x * 0``: the backend's optional ``mask_mul`` (NOTE [mask kernel] in ``ember.backend``),
+    or the mask cast to ``dtype`` and multiplied (valid on strict Array API backends)."""
+    mm = getattr(be, "mask_mul", None)
+    if mm is not None and be.ember_dtype(x.dtype) is dtype:
+        return mm(x, mask)
+    return be.mul(x, be.astype(mask, dtype))
+
+
 def _binary_into(t, name, other):
     """``t = name(t, other)`` written straight into ``t``'s memory by the backend's optional
     ``binary_into`` kernel (NOTE [in-place kernels] in ``ember.backend``) when it applies:

@@ -12,7 +12,7 @@ from ..autograd.function import _apply_with_grad, _record_unary, _SavedOut
 from ..autograd.graph import NO_EDGE, gradient_edge
 from ..autograd import anomaly_mode as _anomaly
 from ._reg import export, method, EXPORTS
-from .core import Op, _inplace, write_out, _check_same_device, _binary_into
+from .core import Op, _inplace, write_out, _check_same_device, _binary_into, mask_mul
 
 _FAST = {}      # Function class -> backend primitive name, for _binary's fast path
 _LN2 = math.log(2.0)
@@ -1055,9 +1055,7 @@ class _Relu(Op):
             return g * (y > 0).to(g._dtype)           # differentiable (create_graph)
         st = g._storage                                # no graph: the same kernels
         be = st._be
-        mask = be.gt(y._data, 0)
-        mm = getattr(be, "mask_mul", None)             # NOTE [mask kernel] in ember.backend
-        r = mm(g._data, mask) if mm is not None else be.mul(g._data, be.astype(mask, g._dtype))
+        r = mask_mul(be, g._data, be.gt(y._data, 0), g._dtype)
         return _from_native(r, be, st.device, g._dtype)
 
 
