@@ -328,6 +328,22 @@ class _MeanCrossEntropy(Function):
         return _from_native(be.mul(be.sub(ctx.p, onehot), gs), be, dev, dt), None, None
 
 
+def _fused_mean(x, t):
+    """``_MeanCrossEntropy`` of (N, C) logits and (N,) int64 targets -- its forward the
+    backend's ``cross_entropy_mean`` kernel where it has one (NOTE [fused cross entropy
+    kernel]) -- or None when some target is outside ``[0, C)`` (the caller's general path
+    then raises PyTorch's error)."""
+    st = x._storage
+    kernel = getattr(st._be, "cross_entropy_mean", None)
+    if kernel is not None and t._storage.device == st.device:
+        pre = kernel(x._data, t._data)
+        if pre is not NotImplemented:
+            return _MeanCrossEntropy.apply(x, t, pre)
+    if _targets_in_range(t, x._shape[1]):
+        return _MeanCrossEntropy.apply(x, t)
+    return None
+
+
 def _class_row(be, c, idx):
     """``[[0, 1, ..., c-1]]`` as a (1, c) int64 native (cached: a constant per device)."""
     return const_native(("class_row", id(be), c, idx),
@@ -375,16 +391,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             and target._shape[0] == input._shape[0] and input._dtype.is_floating_point
             and not 0 <= ignore_index < input._shape[1]):
         # the training-loop case ((N, C) logits, (N,) class indices, defaults), which the
-        # general path below also reaches, without its argument handling; the forward is
-        # the backend's fused kernel where it has one (NOTE [fused cross entropy kernel])
-        st = input._storage
-        kernel = getattr(st._be, "cross_entropy_mean", None)
-        if kernel is not None and target._storage.device == st.device:
-            pre = kernel(input._data, target._data)
-            if pre is not NotImplemented:
-                return _MeanCrossEntropy.apply(input, target, pre)
-        if _targets_in_range(target, input._shape[1]):
-            return _MeanCrossEntropy.apply(input, target)
+        # general path below also reaches, without its argument handling
+        loss = _fused_mean(input, target)
+        if loss is not None:
+            return loss
     reduction = _red(size_average, reduce, reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -397,10 +407,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                            f"{x.dtype}")
     c = x.shape[1]
     if (weight is None and label_smoothing == 0 and reduction == "mean" and x.dim() == 2
-            and t._dtype is ember.int64 and not 0 <= ignore_index < c
-            and _targets_in_range(t, c)):
+            and t._dtype is ember.int64 and not 0 <= ignore_index < c):
         # no target is ignored (ignore_index is outside [0, c)): the fused mean
-        return _MeanCrossEntropy.apply(x, t)
+        loss = _fused_mean(x, t)
+        if loss is not None:
+            return loss
     w = _class_weight(weight, c, x, "cross_entropy")
     valid = t != ignore_index
     _check_bounds(t, valid, c)
