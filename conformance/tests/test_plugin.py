@@ -214,3 +214,17 @@ def test_bad_files_name_the_problem(tmp_path, text, msg):
 def test_entries_in_order():
     f = load_xfail_file(None)
     assert f.entries == [] and f.find("anything") is None
+
+
+def test_shards_partition_the_suite(conformance):
+    def ids(*extra):
+        r = conformance("--device", "cpu", "--co", "-q", "-k", "elementwise/exp", *extra)
+        assert r.returncode == 0, r.stdout + r.stderr
+        return [ln for ln in r.stdout.splitlines() if "::" in ln]
+    whole = ids()
+    parts = [ids("--shard", f"{k}/3") for k in range(3)]
+    assert len(whole) > 6 and all(parts)
+    assert sorted(sum(parts, [])) == sorted(whole)
+    assert not set(parts[0]) & set(parts[1])
+    r = conformance("--device", "cpu", "--co", "--shard", "3/3")
+    assert r.returncode == 4 and "expected K/N with 0 <= K < N" in r.stdout + r.stderr

@@ -10,6 +10,8 @@ Options of the runner (everything else goes to pytest unchanged, e.g. ``-k erf``
 ``--fd full``           whole-Jacobian finite differences instead of random projections
 ``--register MODULE``   register MODULE as an ember plugin first (an uninstalled backend)
 ``--cases MODULE``      run the ``CASES`` of MODULE too
+``--shard K/N``         run the K-th of N interleaved parts (N processes side by side; each
+                        prints its own closing line and writes its own report)
 ``--list-dtypes``       probe which dtypes really work on the device, print them, exit
 """
 
@@ -42,6 +44,8 @@ def _parser():
                    help="import MODULE and register it as an ember plugin")
     p.add_argument("--cases", action="append", default=[], metavar="MODULE",
                    help="import MODULE and run its CASES too")
+    p.add_argument("--shard", metavar="K/N",
+                   help="run the K-th of N interleaved parts of the suite (K = 0..N-1)")
     p.add_argument("--list-dtypes", dest="list_dtypes", action="store_true",
                    help="probe each dtype on the device and print what really works")
     return p
@@ -70,6 +74,8 @@ def main(argv=None) -> int:
         pargs += ["--ember-register", m]
     for m in args.cases:
         pargs += ["--ember-cases", m]
+    if args.shard:
+        pargs += ["--ember-shard", args.shard]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         pargs += ["-p", "ember_conformance.plugin"]
     # options of pytest that take a value are passed through as given; the suite's modules

@@ -42,9 +42,10 @@ class ConformanceWarning(pytest.PytestWarning):
 
 
 class _Session:
-    def __init__(self, device, backend, canonical, xfail, fd, sample, report):
+    def __init__(self, device, backend, canonical, xfail, fd, sample, report, shard=None):
         self.device, self.backend, self.canonical = device, backend, canonical
         self.xfail, self.fd, self.sample, self.report = xfail, fd, sample, report
+        self.shard = shard          # (k, n): this process runs every n-th test from the k-th
         self.results = {}           # nodeid -> record
         self.stale = []             # (entry, conformance id)
         self.summary = None
@@ -77,6 +78,22 @@ def pytest_addoption(parser):
                                        "(a backend not installed as a distribution)")
     g.addoption("--ember-cases", dest="ember_cases", action="append", default=[],
                 metavar="MODULE", help="import MODULE and run its CASES too")
+    g.addoption("--ember-shard", dest="ember_shard", default=None, metavar="K/N",
+                help="run the K-th of N interleaved parts of the suite (K = 0..N-1), for "
+                     "N processes side by side on a slow device")
+
+
+def parse_shard(text):
+    """``"K/N"`` -> ``(K, N)`` with ``0 <= K < N``; a UsageError that shows the form
+    otherwise."""
+    try:
+        k, n = (int(v) for v in str(text).split("/"))
+    except ValueError:
+        k = n = -1
+    if not 0 <= k < n:
+        raise pytest.UsageError(f"--shard {text!r}: expected K/N with 0 <= K < N, e.g. "
+                                f"--shard 0/4 ... --shard 3/4 for four processes")
+    return k, n
 
 
 def pytest_configure(config):
@@ -112,9 +129,11 @@ def pytest_configure(config):
         xf = load_xfail_file(path)
     except XfailFileError as e:
         raise pytest.UsageError(str(e)) from e
+    shard = config.getoption("ember_shard")
     config.stash[_STATE] = _Session(device, be, canon, xf, config.getoption("ember_fd"),
                                     config.getoption("ember_sample"),
-                                    config.getoption("ember_report"))
+                                    config.getoption("ember_report"),
+                                    parse_shard(shard) if shard else None)
 
 
 def pytest_report_header(config):
@@ -184,13 +203,21 @@ def pytest_collection_modifyitems(session, config, items):
             entry.matched += 1
             it.stash[_ENTRY] = entry
     for e in st.xfail.entries:
-        if not e.matched:
+        if not e.matched and st.shard is None:    # in a shard, the test may be elsewhere
             warnings.warn(ConformanceWarning(
                 f"xfail entry {e.index} {e.pattern!r} in {st.xfail.path} matches no test of "
                 f"this run; fix the pattern or remove the entry (ids look like "
                 f"'ops.py::test_value[elementwise/erf-float32]')"), stacklevel=2)
     if st.sample == "one-dtype":
         keep, drop = _sample_one_dtype(st, items)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+    if st.shard is not None:
+        k, n = st.shard
+        keep, drop = [], []
+        for i, it in enumerate(items):
+            (keep if i % n == k else drop).append(it)
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
@@ -356,7 +383,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if st is None:
         return
     tr = terminalreporter
-    unmatched = [e for e in st.xfail.entries if not e.matched]
+    unmatched = [e for e in st.xfail.entries if not e.matched and st.shard is None]
     if st.stale or unmatched:
         tr.section("ember conformance: known-failures file")
         for e, tid in st.stale:
