@@ -61,17 +61,22 @@ class Timing(float):
 
 
 STAT = {"fn": min}
+# the device the workloads run on (--device) and the call that waits for its queued work
+DEVICE = {"name": "cpu", "sync": lambda: None}
 
 
 def _timeit(fn, repeat, warmup=3, inner=1):
+    sync = DEVICE["sync"]
     for _ in range(warmup):
         fn()
+    sync()
     ts, cs = [], []
     for _ in range(repeat):
         c0 = time.process_time()
         t0 = time.perf_counter()
         for _ in range(inner):
             fn()
+        sync()
         ts.append((time.perf_counter() - t0) / inner)
         cs.append((time.process_time() - c0) / inner)
     return Timing(STAT["fn"](ts), STAT["fn"](cs))
@@ -105,6 +110,11 @@ class _LSTMNet:
         self.lstm = lib.nn.LSTM(32, 128)
         self.head = lib.nn.Linear(128, 10)
 
+    def to(self, device):
+        self.lstm.to(device)
+        self.head.to(device)
+        return self
+
     def parameters(self):
         return list(self.lstm.parameters()) + list(self.head.parameters())
 
@@ -122,13 +132,16 @@ def _data(lib, shape, n_classes=10, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape).astype(np.float32)
     y = rng.integers(0, n_classes, size=(shape[1] if len(shape) == 3 else shape[0],))
-    return lib.tensor(x), lib.tensor(y)
+    dev = DEVICE["name"]
+    return lib.tensor(x).to(dev), lib.tensor(y).to(dev)
 
 
 def train_step_fn(lib, name):
     shape, build = SHAPES[name]
     lib.manual_seed(0)
     model = build(lib)
+    if DEVICE["name"] != "cpu":
+        model = _to_device(model)
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     x, y = _data(lib, shape)
     F = lib.nn.functional
@@ -142,11 +155,15 @@ def train_step_fn(lib, name):
     return step
 
 
+def _to_device(model):
+    return model.to(DEVICE["name"])
+
+
 def op_calls(lib, kind, n):
     """``n`` calls on 4x4 tensors: ``a * b`` with grad (``"fwd"``), under ``no_grad``
     (``"no_grad"``), or ``(a * b).sum().backward()`` (``"fwd_bwd"``), as one callable."""
-    a = lib.ones(4, 4, requires_grad=True)
-    b = lib.ones(4, 4)
+    a = lib.ones(4, 4, requires_grad=True, device=DEVICE["name"])
+    b = lib.ones(4, 4, device=DEVICE["name"])
 
     def fwd():
         for _ in range(n):
@@ -170,17 +187,18 @@ def op_overhead(lib, repeat, n=2000):
 
 
 def matmul_1024(lib, repeat):
-    a = lib.randn(1024, 1024)
-    b = lib.randn(1024, 1024)
+    a = lib.randn(1024, 1024, device=DEVICE["name"])
+    b = lib.randn(1024, 1024, device=DEVICE["name"])
     return _timeit(lambda: a @ b, repeat)
 
 
 def adam_step_fn(lib):
     """One Adam step over 200 parameters of 64x64 with fixed gradients, as a callable."""
     lib.manual_seed(0)
-    ps = [lib.randn(64, 64, requires_grad=True) for _ in range(200)]
+    dev = DEVICE["name"]
+    ps = [lib.randn(64, 64, requires_grad=True, device=dev) for _ in range(200)]
     for p in ps:
-        p.grad = lib.randn(64, 64)
+        p.grad = lib.randn(64, 64, device=dev)
     return lib.optim.Adam(ps, lr=1e-3).step
 
 
@@ -234,18 +252,20 @@ def _close(a, b, tol):
 
 def _check_train(name, torch, ember):
     """One SGD-momentum step of a train workload on both libraries from the same weights:
-    (loss diff, max grad diff, max param diff after the step), relative to magnitude."""
+    (loss diff, max grad diff, max param diff after the step), relative to magnitude, on
+    ``--device``."""
     shape, build = SHAPES[name]
     torch.manual_seed(0)
-    tm = build(torch)
-    em = build(ember)
+    dev = DEVICE["name"]
+    tm = build(torch).to(dev)
+    em = build(ember).to(dev)
     tparams = list(tm.parameters())
     eparams = list(em.parameters())
     if [tuple(p.shape) for p in tparams] != [tuple(p.shape) for p in eparams]:
         raise SystemExit(f"check {name}: parameter shapes differ between ember and torch")
     with ember.no_grad():
         for e, t in zip(eparams, tparams):
-            e.copy_(ember.tensor(t.detach().numpy()))
+            e.copy_(ember.tensor(t.detach().cpu().numpy()).to(dev))
     topt = torch.optim.SGD(tparams, lr=0.01, momentum=0.9)
     eopt = ember.optim.SGD(eparams, lr=0.01, momentum=0.9)
     xe, ye = _data(ember, shape)
@@ -260,11 +280,11 @@ def _check_train(name, torch, ember):
         lt.backward()
         if k == 0:
             diffs[0] = abs(le.item() - lt.item())
-            diffs[1] = max(_close(e.grad.numpy(), t.grad.numpy(), 0)
+            diffs[1] = max(_close(e.grad.cpu().numpy(), t.grad.cpu().numpy(), 0)
                            for e, t in zip(eparams, tparams))
         eopt.step()
         topt.step()
-    diffs[2] = max(_close(e.detach().numpy(), t.detach().numpy(), 0)
+    diffs[2] = max(_close(e.detach().cpu().numpy(), t.detach().cpu().numpy(), 0)
                    for e, t in zip(eparams, tparams))
     return diffs
 
@@ -328,6 +348,9 @@ def main(argv=None):
     p.add_argument("--lib", choices=["ember", "torch", "numpy_ref"], default="ember")
     p.add_argument("--workload", nargs="*", default=WORKLOADS, choices=WORKLOADS)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu",
+                   help="device of the workloads (cpu, cuda); timings wait for the device "
+                        "(lib.cuda.synchronize) before reading the clock")
     p.add_argument("--repeat", type=int, default=20)
     p.add_argument("--json", action="store_true")
     p.add_argument("--stat", choices=["min", "median"], default="min",
@@ -351,12 +374,19 @@ def main(argv=None):
     if args.lib == "torch":
         import torch
         torch.set_num_threads(args.threads)
+    if args.device != "cpu":
+        if args.lib == "numpy_ref":
+            p.error("--lib numpy_ref runs on the cpu only")
+        lib = _lib(args.lib)
+        DEVICE["name"] = args.device
+        if args.device.startswith("cuda"):
+            DEVICE["sync"] = lib.cuda.synchronize
     if args.check:
         return 0 if check(args.workload) else 1
     for w in args.workload:
         r = run(args.lib, w, args.repeat)
-        rec = {"lib": args.label or args.lib, "workload": w, "threads": args.threads, "round": args.round,
-               "stat": args.stat}
+        rec = {"lib": args.label or args.lib, "workload": w, "threads": args.threads,
+               "round": args.round, "stat": args.stat, "device": args.device}
         if isinstance(r, dict):
             for k, v in r.items():
                 rec[k] = float(v)

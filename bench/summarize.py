@@ -35,6 +35,7 @@ def main(path, a, b, command, note=""):
     # vals[(lib, key)][round] -> list of values
     vals = collections.defaultdict(lambda: collections.defaultdict(list))
     stat = "median"
+    devices = set()
     with open(path) as f:
         for line in f:
             line = line.strip()
@@ -45,7 +46,9 @@ def main(path, a, b, command, note=""):
             for k, v in r.items():
                 if k == "stat":
                     stat = v
-                if k in ("lib", "workload", "threads", "round", "stat"):
+                if k == "device":
+                    devices.add(v)
+                if k in ("lib", "workload", "threads", "round", "stat", "device"):
                     continue
                 cpu = k.startswith("cpu_")
                 base = k[4:] if cpu else k
@@ -53,7 +56,8 @@ def main(path, a, b, command, note=""):
                 vals[(r["lib"], key, cpu)][rnd].append(v)
     keys = sorted({k for _, k, _ in vals})
     print(f"\n### {datetime.date.today()} — {a} vs {b}\n")
-    print(f"Machine: {_machine()}; Python {platform.python_version()}. "
+    dev = f" Device: {', '.join(sorted(devices))}." if devices - {"cpu"} else ""
+    print(f"Machine: {_machine()}; Python {platform.python_version()}.{dev} "
           f"Command: `{command}`. Per process: the {stat} of the repeats; ratios: the median "
           f"over rounds of each round's {a}/{b}.{(' ' + note) if note else ''}\n")
     print(f"| workload | {a} | {b} | {a}/{b} wall | {a}/{b} CPU |")
