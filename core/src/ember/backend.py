@@ -47,7 +47,8 @@ REDUCTIONS = ("sum", "prod", "max", "min", "all", "any")
 #: optional fast kernels; each has a fallback in the core
 OPTIONAL = ("adam_step", "sgd_step", "linalg", "fft",
             "dlpack_device_type", "to_dlpack", "from_dlpack", "binary_into", "owns_memory",
-            "lstm_scan_forward", "lstm_scan_backward", "cross_entropy_mean", "mask_mul")
+            "lstm_scan_forward", "lstm_scan_backward", "cross_entropy_mean",
+            "cross_entropy_mean_backward", "mask_mul")
 
 
 class MissingPrimitive(NotImplementedError):
@@ -359,6 +360,13 @@ class CrossEntropyKernel(Protocol):
         Returns ``NotImplemented`` for anything it does not handle -- dtypes, shapes, an empty
         batch -- and whenever some target is outside ``[0, C)``: the caller then takes its
         general path, which raises PyTorch's error for bad targets."""
+
+    def cross_entropy_mean_backward(self, probs: Any, t: Any, g: Any) -> Any:
+        """Optional too: the gradient in the logits, ``(probs - onehot(t)) * (g * (1/N))``
+        as a new (N, C) native -- ``probs`` what ``cross_entropy_mean`` returned (it must not
+        be modified: a second backward reads it again), ``t`` the (N,) int64 targets, ``g``
+        the 0-d incoming gradient -- with the generic path's op order, so the same bits:
+        ``gs = g * (1/N)``, then ``(probs - onehot) * gs``. ``NotImplemented`` declines."""
 
 
 class LSTMScanKernels(Protocol):

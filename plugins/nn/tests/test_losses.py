@@ -164,6 +164,36 @@ def test_cross_entropy_mean_kernel_and_generic_path(monkeypatch, dtype, kernel):
         F.cross_entropy(ember.randn(2, 3), ember.tensor([3, 0]))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_entropy_mean_backward_kernel_gives_the_generic_bits(monkeypatch, dtype):
+    """The backend's ``cross_entropy_mean_backward`` (one product and a row fix-up) and the
+    generic backward (one-hot, cast, difference, product) give the same bits, twice over
+    with retain_graph, and leave the saved probabilities unchanged."""
+    be = type(ember.empty(1)._storage._be)
+    rs = np.random.RandomState(4)
+    x, t = (rs.randn(9, 6) * 3).astype(dtype), ember.tensor(rs.randint(0, 6, 9))
+
+    def grad():
+        xe = ember.tensor(x, requires_grad=True)
+        loss = F.cross_entropy(xe, t)
+        loss.backward(ember.tensor(1.7, dtype=loss.dtype), retain_graph=True)
+        loss.backward(ember.tensor(0.3, dtype=loss.dtype))
+        return xe.grad.numpy().copy()
+    calls = []
+    orig = be.cross_entropy_mean_backward
+    monkeypatch.setattr(be, "cross_entropy_mean_backward",
+                        staticmethod(lambda *a: calls.append(1) or orig(*a)))
+    with_kernel = grad()
+    assert len(calls) == 2
+    monkeypatch.delattr(be, "cross_entropy_mean_backward")
+    assert with_kernel.tobytes() == grad().tobytes()
+    p = np.full((2, 3), 0.25, dtype)
+    assert orig(p, np.array([0, 2]), np.asarray(1.0, dtype)).tolist() == \
+        [[-0.375, 0.125, 0.125], [0.125, 0.125, -0.375]]
+    assert (p == 0.25).all()
+    assert orig(p.astype(np.float16), np.array([0, 2]), np.float16(1)) is NotImplemented
+
+
 def test_cross_entropy_mean_kernel_declines():
     be = ember.empty(1)._storage._be
     x, t = np.zeros((2, 3), np.float32), np.array([0, 1])

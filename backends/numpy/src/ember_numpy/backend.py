@@ -495,6 +495,7 @@ class NumpyBackend:
 
     # optional fused mean cross entropy (NOTE [fused cross entropy kernel] in ember.backend)
     cross_entropy_mean = staticmethod(_loss_kernels.cross_entropy_mean)
+    cross_entropy_mean_backward = staticmethod(_loss_kernels.cross_entropy_mean_backward)
 
     # -- random --------------------------------------------------------------------------
     def new_generator(self, seed, index=None):

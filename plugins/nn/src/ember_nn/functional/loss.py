@@ -323,6 +323,11 @@ class _MeanCrossEntropy(Function):
             return (ember.softmax(x, 1) - onehot.to(x.dtype)) * (g / n), None, None
         st = x._storage
         be, dev, dt = st._be, st.device, x._dtype
+        kernel = getattr(be, "cross_entropy_mean_backward", None)
+        if kernel is not None and g._dtype is dt and g._storage.device == dev:
+            gx = kernel(ctx.p, t._data, g._data)
+            if gx is not NotImplemented:
+                return _from_native(gx, be, dev, dt), None, None
         onehot = be.astype(be.eq(_class_row(be, c, dev.index), ctx.ti), dt)
         gs = be.mul(g._data, 1.0 / n)
         return _from_native(be.mul(be.sub(ctx.p, onehot), gs), be, dev, dt), None, None
