@@ -666,7 +666,10 @@ def numpy_like_scatter(xp, x, index, src, axis, reduce):
     a copy of ``x`` with ``src`` (an array cut to ``index``'s shape, or a scalar) written or
     reduced along ``axis`` at ``index``."""
     out = x.copy()
-    idx = list(xp.indices(index.shape, sparse=True))
+    nd = index.ndim
+    # open grids (NumPy's indices(sparse=True), which CuPy lacks): arange along each dim
+    idx = [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
+           for i, n in enumerate(index.shape)]
     idx[axis] = index
     idx = tuple(idx)
     if not isinstance(src, xp.ndarray):

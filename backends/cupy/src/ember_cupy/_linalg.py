@@ -40,7 +40,24 @@ def run(cp, name, *arrays, **kw):
             return la.eigvalsh(a, UPLO=uplo).astype(_real_dtype(cp, a), copy=False)
         w, v = la.eigh(a, UPLO=uplo)
         return w.astype(_real_dtype(cp, a)), v.astype(keep)
+    if name == "eig":
+        return _eig_on_host(cp, a, kw.get("compute_v", True))
     raise MissingPrimitive(f"cuda backend: linalg kernel {name!r} is not implemented")
+
+
+def _eig_on_host(cp, a, compute_v):
+    """The general (non-symmetric) eigenproblem on the host with LAPACK's geev through
+    NumPy, results copied back: as PyTorch's CUDA ``linalg.eig``, which also runs on the
+    CPU (CuPy has no geev before CUDA 12.6, and the cpu device then agrees bit for bit)."""
+    import numpy as np
+    single = a.dtype in (cp.float32, cp.complex64)
+    ct = np.complex64 if single else np.complex128
+    h = cp.asnumpy(a)
+    with np.errstate(all="ignore"):
+        if not compute_v:
+            return cp.asarray(np.linalg.eigvals(h).astype(ct, copy=False))
+        w, v = np.linalg.eig(h)
+    return cp.asarray(w.astype(ct, copy=False)), cp.asarray(v.astype(ct, copy=False))
 
 
 _FFT = {"fft": "fft", "ifft": "ifft", "rfft": "rfft", "irfft": "irfft"}

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
 
 import numpy as np
 
 import ember
-from ember.array_backend import ArrayAPIBackend, numpy_like_scatter
+from ember.array_backend import ArrayAPIBackend, _c_strides, numpy_like_scatter
 
 
 class UnavailableCuda:
@@ -78,6 +79,9 @@ class CupyBackend(ArrayAPIBackend):
         super().__init__(cp, {k: np.dtype(v) for k, v in dm.items()})
         self._gens = {}
         self._peak = {}
+        # references to the memory of a fresh, unviewed array (see owns_memory)
+        probe = cp.empty((1,), dtype=cp.float32)
+        self._fresh_refs = sys.getrefcount(probe.data.mem)
 
     # -- capabilities --------------------------------------------------------------------
     def device_count(self):
@@ -145,6 +149,9 @@ class CupyBackend(ArrayAPIBackend):
                              np.complex128 if a.dtype.kind == "c" else np.int64)
             return a
 
+    def copy(self, x):
+        return x.copy()         # C order; cheaper than cupy.array(x, copy=True)
+
     def to_host(self, x):
         return self.cp.asnumpy(x)
 
@@ -157,9 +164,12 @@ class CupyBackend(ArrayAPIBackend):
             return self.cp.asarray(host)
 
     def view(self, buffer, shape, strides, offset):
-        isz = buffer.itemsize
-        if math.prod(shape) == 0:
+        n = math.prod(shape)
+        if n == 0:
             return self.cp.empty(shape, dtype=buffer.dtype)
+        if offset == 0 and n == buffer.size and strides == _c_strides(shape):
+            return buffer.reshape(shape)        # the whole buffer: a cheap native view
+        isz = buffer.itemsize
         return self.cp.ndarray(shape, buffer.dtype, buffer.data + offset * isz,
                                tuple(s * isz for s in strides))
 
@@ -173,8 +183,27 @@ class CupyBackend(ArrayAPIBackend):
         return buffer
 
     def as_buffer(self, x):
-        x = self.cp.ascontiguousarray(x)
+        # not cupy.ascontiguousarray: it turns a 0-d array into a 1-d one
+        if not x.flags.c_contiguous:
+            x = x.copy(order="C")
         return x, x.reshape(-1)
+
+    # -- in-place kernels (optional; NOTE [in-place kernels] in ember.backend) -------------
+    def binary_into(self, name, a, b, out):
+        f = _INTO.get(name)
+        if f is None:
+            return False
+        if (isinstance(b, self.cp.ndarray) and b is not out
+                and _same_allocation(self.cp, b, out)):
+            b = b.copy()        # CuPy does not buffer partially overlapping operands
+        getattr(self.cp, f)(a, b, out=out)
+        return True
+
+    def owns_memory(self, x):
+        # not a CuPy view (base) and no other array points into its allocation: every array
+        # holds a MemoryPointer, and every MemoryPointer into an allocation holds its memory
+        return (isinstance(x, self.cp.ndarray) and x.base is None
+                and sys.getrefcount(x.data.mem) == self._fresh_refs)
 
     def data_ptr(self, buffer):
         return int(buffer.data.ptr)
@@ -298,6 +327,30 @@ class CupyBackend(ArrayAPIBackend):
                 "ember_sigmoid")
         return k
 
+    def matmul(self, a, b):
+        if a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype:
+            return self.cp.dot(a, b)    # straight to cuBLAS (matmul's gufunc path costs more)
+        return self.cp.matmul(a, b)
+
+    def mask_mul(self, x, mask):
+        return self.cp.multiply(x, mask)
+
+    def cross_entropy_mean(self, x, t):
+        from .kernels import cross_entropy_mean
+        return cross_entropy_mean(self.cp, x, t)
+
+    def cross_entropy_mean_backward(self, probs, t, g):
+        from .kernels import cross_entropy_mean_backward
+        return cross_entropy_mean_backward(self.cp, probs, t, g)
+
+    def sum(self, x, axis, keepdims, dtype=None):
+        if axis == (0,) and not keepdims and dtype is None and x.ndim == 2:
+            from .kernels import column_sum
+            r = column_sum(self.cp, x)      # bias gradients: one launch, rows in order
+            if r is not None:
+                return r
+        return super().sum(x, axis, keepdims, dtype)
+
     def cumsum(self, x, axis):
         return self.cp.cumsum(x, axis=axis)
 
@@ -335,14 +388,27 @@ class CupyBackend(ArrayAPIBackend):
         r = x[key]
         return r.copy() if isinstance(r, self.cp.ndarray) else self.cp.asarray(r)
 
-    def setitem(self, x, key, value, accumulate):
-        if accumulate:
-            self.cp.add.at(x, key, value)
-        else:
-            x[key] = value
-
     def scatter(self, x, index, src, axis, reduce):
+        if reduce in _SORTED:
+            # CuPy has no multiply.at, and its maximum.at/minimum.at round float64 values
+            # through float32: reduce by sorting instead (exact)
+            return scatter_sorted(self.cp, x, index, src, axis, reduce)
         return numpy_like_scatter(self.cp, x, index, src, axis, reduce)
+
+    def setitem(self, x, key, value, accumulate):
+        cp = self.cp
+        if not accumulate:
+            x[key] = value
+        elif isinstance(key, tuple) and all(
+                k is None or k is Ellipsis or isinstance(k, (slice, int)) for k in key):
+            # basic indexing never repeats a position: add into the view (add.at's atomics
+            # are for repeated positions)
+            v = x[key]
+            if isinstance(value, cp.ndarray) and _same_allocation(cp, value, x):
+                value = value.copy()
+            cp.add(v, value, out=v)
+        else:
+            cp.add.at(x, key, value)
 
     def nonzero(self, x):
         return tuple(i.astype(self.cp.int64) for i in self.cp.nonzero(x))
@@ -381,8 +447,13 @@ class CupyBackend(ArrayAPIBackend):
             if kind == "uniform":
                 ft = cp.float64 if nd == np.float64 else cp.float32
                 r = rng.random(shape, dtype=ft)
+                if nd == np.float16:
+                    # keep only float16's 11 significand bits: rounding never reaches 1.0
+                    r = cp.floor(r * 2048) / 2048
                 lo, hi = p.get("low", 0.0), p.get("high", 1.0)
-                return (r * (hi - lo) + lo).astype(nd, copy=False)
+                if lo != 0.0 or hi != 1.0:
+                    r = r * (hi - lo) + lo
+                return r.astype(nd, copy=False)
             if kind == "normal":
                 ft = cp.float64 if nd == np.float64 else cp.float32
                 r = rng.standard_normal(shape, dtype=ft)
@@ -422,9 +493,66 @@ class CupyBackend(ArrayAPIBackend):
         return _linalg.fft(self.cp, name, *args, **kw)
 
 
+_INTO = {"add": "add", "sub": "subtract", "mul": "multiply", "div": "true_divide"}
+
+
+def _same_allocation(cp, a, b):
+    """True when the arrays ``a`` and ``b`` point into one allocation (may overlap)."""
+    try:
+        return a.data.mem is b.data.mem
+    except AttributeError:
+        return cp.may_share_memory(a, b)
+
+
+_SORTED = {"prod": "multiply", "amax": "maximum", "amin": "minimum"}
+
+
+def scatter_sorted(xp, x, index, src, axis, reduce):
+    """``scatter`` with ``reduce`` "prod", "amax" or "amin" without ``ufunc.at``: a copy of
+    ``x`` whose positions hit by ``index`` along ``axis`` are combined with every ``src``
+    value sent there. The values are sorted by destination and combined within each
+    destination by a segmented scan (log2(n) vectorized passes), then each destination is
+    combined once; NaNs propagate as with ``maximum``/``minimum``."""
+    op = getattr(xp, _SORTED[reduce])
+    out = x.copy()
+    if index.size == 0:
+        return out
+    if not isinstance(src, xp.ndarray):
+        src = xp.full(index.shape, src, dtype=x.dtype)
+    else:
+        src = src[tuple(slice(0, n) for n in index.shape)]
+    cs = _c_strides(out.shape)
+    nd = index.ndim
+    lin = index * cs[axis]
+    for i, n in enumerate(index.shape):
+        if i != axis:
+            lin = lin + xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1)) * cs[i]
+    lin = lin.reshape(-1)
+    order = xp.argsort(lin)
+    keys = lin[order]
+    vals = src.reshape(-1)[order].astype(out.dtype, copy=False)
+    d, n = 1, keys.size
+    while d < n:            # segmented inclusive scan: vals[i] = prod of its segment so far
+        same = keys[d:] == keys[:-d]
+        vals[d:] = xp.where(same, op(vals[d:], vals[:-d]), vals[d:])
+        d *= 2
+    last = xp.ones(n, dtype=bool)
+    last[:-1] = keys[1:] != keys[:-1]
+    flat = out.reshape(-1)
+    dst = keys[last]
+    flat[dst] = op(flat[dst], vals[last])
+    return out
+
+
 def _adam_step(self, *args, **kwargs):
     from .kernels import adam_step
     return adam_step(self.cp, *args, **kwargs)
 
 
+def _sgd_step(self, *args, **kwargs):
+    from .kernels import sgd_step
+    return sgd_step(self.cp, *args, **kwargs)
+
+
 CupyBackend.adam_step = _adam_step
+CupyBackend.sgd_step = _sgd_step
