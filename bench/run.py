@@ -141,7 +141,7 @@ def train_step_fn(lib, name):
     lib.manual_seed(0)
     model = build(lib)
     if DEVICE["name"] != "cpu":
-        model = _to_device(model)
+        model = model.to(DEVICE["name"])
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     x, y = _data(lib, shape)
     F = lib.nn.functional
@@ -153,10 +153,6 @@ def train_step_fn(lib, name):
         opt.step()
         return loss
     return step
-
-
-def _to_device(model):
-    return model.to(DEVICE["name"])
 
 
 def op_calls(lib, kind, n):
