@@ -39,7 +39,7 @@ from . import _dtype as D
 from . import _xp_random, _xp_special
 from .backend import MissingPrimitive
 
-__all__ = ["ArrayAPIBackend", "numpy_like_scatter"]
+__all__ = ["ArrayAPIBackend", "numpy_like_scatter", "scatter_operands", "is_basic_key"]
 
 
 class ArrayAPIBackend:
@@ -661,21 +661,28 @@ class ArrayAPIBackend:
 _UFUNC_AT = {"sum": "add", "prod": "multiply", "amax": "maximum", "amin": "minimum"}
 
 
+def scatter_operands(xp, x, index, src, axis):
+    """The full index of a ``scatter`` along ``axis`` -- open grids (NumPy's
+    ``indices(sparse=True)``, which CuPy lacks) with ``index`` in place of the grid of
+    ``axis`` -- and ``src`` as an array of ``index``'s shape (a scalar filled in ``x``'s
+    dtype, an array cut to the corner)."""
+    nd = index.ndim
+    idx = [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
+           for i, n in enumerate(index.shape)]
+    idx[axis] = index
+    if not isinstance(src, xp.ndarray):
+        src = xp.full(index.shape, src, dtype=x.dtype)
+    else:
+        src = src[tuple(slice(0, n) for n in index.shape)]
+    return tuple(idx), src
+
+
 def numpy_like_scatter(xp, x, index, src, axis, reduce):
     """The protocol's ``scatter`` for namespaces with NumPy's ufunc ``.at`` (NumPy, CuPy):
     a copy of ``x`` with ``src`` (an array cut to ``index``'s shape, or a scalar) written or
     reduced along ``axis`` at ``index``."""
     out = x.copy()
-    nd = index.ndim
-    # open grids (NumPy's indices(sparse=True), which CuPy lacks): arange along each dim
-    idx = [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
-           for i, n in enumerate(index.shape)]
-    idx[axis] = index
-    idx = tuple(idx)
-    if not isinstance(src, xp.ndarray):
-        src = xp.full(index.shape, src, dtype=x.dtype)
-    else:
-        src = src[tuple(slice(0, n) for n in index.shape)]
+    idx, src = scatter_operands(xp, x, index, src, axis)
     if reduce is None:
         out[idx] = src
     elif reduce in _UFUNC_AT:
@@ -683,6 +690,13 @@ def numpy_like_scatter(xp, x, index, src, axis, reduce):
     else:
         raise ValueError(f"scatter: unknown reduce {reduce!r}")
     return out
+
+
+def is_basic_key(key):
+    """True when the index tuple ``key`` is basic indexing (ints, slices, None, Ellipsis):
+    it never names a position twice, so an accumulating write may add into the view."""
+    return isinstance(key, tuple) and all(
+        k is None or k is Ellipsis or isinstance(k, (slice, int)) for k in key)
 
 
 def _dt(a, b):

@@ -11,7 +11,8 @@ import sys
 import numpy as np
 
 import ember
-from ember.array_backend import ArrayAPIBackend, _c_strides, numpy_like_scatter
+from ember.array_backend import (ArrayAPIBackend, _c_strides, is_basic_key, numpy_like_scatter,
+                                 scatter_operands)
 
 
 class UnavailableCuda:
@@ -399,8 +400,7 @@ class CupyBackend(ArrayAPIBackend):
         cp = self.cp
         if not accumulate:
             x[key] = value
-        elif isinstance(key, tuple) and all(
-                k is None or k is Ellipsis or isinstance(k, (slice, int)) for k in key):
+        elif is_basic_key(key):
             # basic indexing never repeats a position: add into the view (add.at's atomics
             # are for repeated positions)
             v = x[key]
@@ -517,16 +517,11 @@ def scatter_sorted(xp, x, index, src, axis, reduce):
     out = x.copy()
     if index.size == 0:
         return out
-    if not isinstance(src, xp.ndarray):
-        src = xp.full(index.shape, src, dtype=x.dtype)
-    else:
-        src = src[tuple(slice(0, n) for n in index.shape)]
+    idx, src = scatter_operands(xp, x, index, src, axis)
     cs = _c_strides(out.shape)
-    nd = index.ndim
-    lin = index * cs[axis]
-    for i, n in enumerate(index.shape):
-        if i != axis:
-            lin = lin + xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1)) * cs[i]
+    lin = idx[0] * cs[0]        # each destination's flat position in out
+    for g, st in zip(idx[1:], cs[1:]):
+        lin = lin + g * st
     lin = lin.reshape(-1)
     order = xp.argsort(lin)
     keys = lin[order]

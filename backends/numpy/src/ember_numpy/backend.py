@@ -9,7 +9,7 @@ import ml_dtypes
 import numpy as np
 
 import ember
-from ember.array_backend import numpy_like_scatter
+from ember.array_backend import is_basic_key, numpy_like_scatter
 from ember.backend import MissingPrimitive
 
 from . import _alloc
@@ -456,7 +456,7 @@ class NumpyBackend:
     @staticmethod
     def setitem(x, key, value, accumulate):
         if accumulate:
-            if all(k is None or k is Ellipsis or isinstance(k, (slice, int)) for k in key):
+            if is_basic_key(key):
                 # basic indexing: no repeated positions, so an add is exact; into the view
                 # itself (``x[key] += v`` would also copy the result back onto itself)
                 v = x[key]
