@@ -520,7 +520,7 @@ def scatter_sorted(xp, x, index, src, axis, reduce):
     idx, src = scatter_operands(xp, x, index, src, axis)
     cs = _c_strides(out.shape)
     lin = idx[0] * cs[0]        # each destination's flat position in out
-    for g, st in zip(idx[1:], cs[1:]):
+    for g, st in zip(idx[1:], cs[1:], strict=True):
         lin = lin + g * st
     lin = lin.reshape(-1)
     order = xp.argsort(lin)
