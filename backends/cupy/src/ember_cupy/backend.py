@@ -336,6 +336,14 @@ class CupyBackend(ArrayAPIBackend):
     def mask_mul(self, x, mask):
         return self.cp.multiply(x, mask)
 
+    def adam_step(self, *args, **kwargs):
+        from .kernels import adam_step
+        return adam_step(self.cp, *args, **kwargs)
+
+    def sgd_step(self, *args, **kwargs):
+        from .kernels import sgd_step
+        return sgd_step(self.cp, *args, **kwargs)
+
     def cross_entropy_mean(self, x, t):
         from .kernels import cross_entropy_mean
         return cross_entropy_mean(self.cp, x, t)
@@ -527,7 +535,7 @@ def scatter_sorted(xp, x, index, src, axis, reduce):
     keys = lin[order]
     vals = src.reshape(-1)[order].astype(out.dtype, copy=False)
     d, n = 1, keys.size
-    while d < n:            # segmented inclusive scan: vals[i] = prod of its segment so far
+    while d < n:            # segmented inclusive scan: vals[i] combines its segment so far
         same = keys[d:] == keys[:-d]
         vals[d:] = xp.where(same, op(vals[d:], vals[:-d]), vals[d:])
         d *= 2
@@ -538,16 +546,3 @@ def scatter_sorted(xp, x, index, src, axis, reduce):
     flat[dst] = op(flat[dst], vals[last])
     return out
 
-
-def _adam_step(self, *args, **kwargs):
-    from .kernels import adam_step
-    return adam_step(self.cp, *args, **kwargs)
-
-
-def _sgd_step(self, *args, **kwargs):
-    from .kernels import sgd_step
-    return sgd_step(self.cp, *args, **kwargs)
-
-
-CupyBackend.adam_step = _adam_step
-CupyBackend.sgd_step = _sgd_step
