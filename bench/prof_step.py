@@ -36,8 +36,8 @@ def main(argv=None):
     lib = run._lib(args.lib)
     if args.lib == "torch":
         lib.set_num_threads(1)
-    run.DEVICE["name"] = args.device
-    sync = lib.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
+    run.set_device(lib, args.device)
+    sync = run.DEVICE["sync"]
     step = run.train_step_fn(lib, args.workload)
     for _ in range(5):
         step()

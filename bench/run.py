@@ -65,6 +65,12 @@ STAT = {"fn": min}
 DEVICE = {"name": "cpu", "sync": lambda: None}
 
 
+def set_device(lib, name):
+    """Run the workloads on device ``name`` of ``lib``; timings then wait for it."""
+    DEVICE["name"] = name
+    DEVICE["sync"] = lib.cuda.synchronize if name.startswith("cuda") else (lambda: None)
+
+
 def _timeit(fn, repeat, warmup=3, inner=1):
     sync = DEVICE["sync"]
     for _ in range(warmup):
@@ -373,10 +379,7 @@ def main(argv=None):
     if args.device != "cpu":
         if args.lib == "numpy_ref":
             p.error("--lib numpy_ref runs on the cpu only")
-        lib = _lib(args.lib)
-        DEVICE["name"] = args.device
-        if args.device.startswith("cuda"):
-            DEVICE["sync"] = lib.cuda.synchronize
+        set_device(_lib(args.lib), args.device)
     if args.check:
         return 0 if check(args.workload) else 1
     for w in args.workload:
