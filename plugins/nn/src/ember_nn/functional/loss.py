@@ -13,8 +13,9 @@ the input with differentiable ops so that second derivatives are exact.
 The most common call -- ``(N, C)`` logits, every target a class in range, no class weights, no
 label smoothing, ``reduction='mean'`` -- is one node that works on the backend's arrays
 (``_MeanCrossEntropy``): a dozen kernel calls instead of ~30 ops, forward and backward. Its
-forward is a single call where the backend has the optional ``cross_entropy_mean`` kernel
-(NOTE [fused cross entropy kernel] in ``ember.backend``; the NumPy backend has it).
+forward and its backward are a single call each where the backend has the optional
+``cross_entropy_mean`` / ``cross_entropy_mean_backward`` kernels (NOTE [fused cross entropy
+kernel] in ``ember.backend``; the NumPy and CuPy backends have them).
 """
 
 from __future__ import annotations
