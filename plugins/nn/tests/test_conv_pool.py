@@ -266,6 +266,33 @@ def test_max_pool_ties_and_nan_route_like_torch():
     assert (ie.numpy() == it.numpy()).all()
 
 
+@pytest.mark.parametrize("k, s, pad, dil", [
+    ((2, 2), None, 0, 1), ((1, 2), None, 0, 1), ((2, 1), (1, 1), 0, 1), ((2, 2), 1, 1, 1),
+    ((2, 2), 1, 0, 2), ((1, 1), 2, 0, 1), ((2, 2), 3, 1, 1), ((1, 4), (1, 2), (0, 2), 1),
+    ((3, 3), 2, 1, 1)])
+def test_max_pool_small_windows_ties_nan(k, s, pad, dil):
+    # windows of at most 4 taps take the tap scan (``_window._PoolTaps``), larger ones the
+    # per-dim stages; both must pick PyTorch's tap (first maximum, last NaN) everywhere
+    g = torch.Generator().manual_seed(7)
+    x = torch.randn(2, 3, 9, 8, generator=g, dtype=torch.float64).clamp(max=1.0)
+    x.view(-1)[::13] = 0.0
+    x[0, 0, 1, 2] = x[1, 2, 4, 4] = x[1, 1, 0, 0] = x[1, 1, 0, 1] = float("nan")
+    kw = dict(kernel_size=k, stride=s, padding=pad, dilation=dil)
+    xt = x.clone().requires_grad_()
+    vt, it = TF.max_pool2d(xt, return_indices=True, **kw)
+    gy = torch.randn(vt.shape, generator=g, dtype=torch.float64)
+    vt.backward(gy)
+    xe = to_ember(x, requires_grad=True)
+    ve, ie = EF.max_pool2d(xe, return_indices=True, **kw)
+    ve.backward(ember.tensor(gy.numpy()))
+    assert np.array_equal(ve.detach().numpy(), vt.detach().numpy(), equal_nan=True)
+    assert (ie.numpy() == it.numpy()).all()
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+    x32 = x.float()
+    assert np.array_equal(EF.max_pool2d(to_ember(x32), **kw).numpy(),
+                          TF.max_pool2d(x32, **kw).numpy(), equal_nan=True)
+
+
 @pytest.mark.parametrize("n", [1, 3])
 def test_max_pool1d_3d(n):
     fe, ft = (EF.max_pool1d, TF.max_pool1d) if n == 1 else (EF.max_pool3d, TF.max_pool3d)
