@@ -271,8 +271,8 @@ def test_max_pool_ties_and_nan_route_like_torch():
     ((2, 2), 1, 0, 2), ((1, 1), 2, 0, 1), ((2, 2), 3, 1, 1), ((1, 4), (1, 2), (0, 2), 1),
     ((3, 3), 2, 1, 1)])
 def test_max_pool_small_windows_ties_nan(k, s, pad, dil):
-    # windows of at most 4 taps take the tap scan (``_window._PoolTaps``), larger ones the
-    # per-dim stages; both must pick PyTorch's tap (first maximum, last NaN) everywhere
+    # on the cpu, windows of at most 4 taps take the tap scan (``_window._PoolTaps``), larger
+    # ones the per-dim stages; both must pick PyTorch's tap (first maximum, last NaN)
     g = torch.Generator().manual_seed(7)
     x = torch.randn(2, 3, 9, 8, generator=g, dtype=torch.float64).clamp(max=1.0)
     x.view(-1)[::13] = 0.0

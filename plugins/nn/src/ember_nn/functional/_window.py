@@ -326,8 +326,9 @@ class _PoolStages:
         return [be.eq(idx, t) for t in range(kk)]
 
 
-# most max pools have windows of a few taps (2x2); a scan over the taps beats the stages
-# there (NOTE [max pool ops])
+# most max pools have windows of a few taps (2x2); on the cpu backend a scan over the taps
+# beats the stages there (NOTE [max pool ops]). It takes about three times as many kernel
+# calls, so devices whose ops cost a launch each (cuda) keep the stages.
 _TAP_SCAN_MAX = 4
 
 
@@ -501,10 +502,11 @@ class MaxPool(Op):
 
     NOTE [max pool ops]: the maximum is separable: a 1-D windowed maximum along each spatial
     dim in turn (``_PoolStages``), each a few vectorized ``maximum``/``gt`` calls over strided
-    slabs, remembering which tap won per stage. Windows of at most ``_TAP_SCAN_MAX`` taps
-    (the common 2x2) scan the taps instead (``_PoolTaps``): each tap's slab is copied out
-    once, and the comparisons run on contiguous arrays of the output's size (about 1.5-2x
-    faster than the stages there). The backward is ``MaxPoolGrad`` (route each
+    slabs, remembering which tap won per stage. On the cpu, windows of at most
+    ``_TAP_SCAN_MAX`` taps (the common 2x2) scan the taps instead (``_PoolTaps``): each
+    tap's slab is copied out once, and the comparisons run on contiguous arrays of the
+    output's size (about 1.5-2x faster than the stages there, in three times as many
+    kernel calls). The backward is ``MaxPoolGrad`` (route each
     gradient back through the stages to its tap), whose backward is ``MaxPoolSelect`` (read
     at the selected taps), whose backward is ``MaxPoolGrad`` again: gradients of any order
     stay in this set."""
@@ -514,7 +516,8 @@ class MaxPool(Op):
     @staticmethod
     def forward(ctx, x, g, low, want_idx):
         need = bool(ctx.needs_input_grad)
-        scan = _PoolTaps if _prod(g.k) <= _TAP_SCAN_MAX else _PoolStages
+        taps = _prod(g.k) <= _TAP_SCAN_MAX and x._storage.device.type == "cpu"
+        scan = _PoolTaps if taps else _PoolStages
         ps = scan(x, g, low, want_idx or need)
         be = ps.be
         dev = x._storage.device
