@@ -138,6 +138,14 @@ def _win_native(be, buf, nc, strides, offset, g, perm):
     return be.view(buf, tuple(shape[p] for p in perm), tuple(st[p] for p in perm), offset)
 
 
+def _tap_key(g, kk):
+    """The basic index of tap ``kk`` (a kernel offset) of every window in a padded
+    (N, C, *Sp) array: positions ``o * s + kk * d`` for the ``O`` windows per dim."""
+    return (slice(None), slice(None)) + tuple(
+        slice(a * dd, a * dd + ss * (o - 1) + 1, ss)
+        for a, dd, ss, o in zip(kk, g.d, g.s, g.out_sp, strict=False))
+
+
 def pad_native(x, g, value, scratch=None):
     """``x`` (N, C, *S) padded per ``g`` with ``value``: (be, flat buffer, strides, offset)
     of an ``(N, C, *Sp)`` layout. Without padding the input's own storage is used (no copy).
@@ -215,11 +223,8 @@ def _col2im(be, cflat, cst, coff, g, kind, nc, dtype, index):
     kst = canon[2 + n:]
     acc = g.overlapping()
     for kk in itertools.product(*(range(k) for k in g.k)):
-        key = (slice(None), slice(None)) + tuple(
-            slice(a * dd, a * dd + ss * (o - 1) + 1, ss)
-            for a, dd, ss, o in zip(kk, g.d, g.s, g.out_sp, strict=False))
         src = be.view(cflat, region, sst, coff + sum(a * s for a, s in zip(kk, kst, strict=False)))
-        be.setitem(buf, key, src, acc)
+        be.setitem(buf, _tap_key(g, kk), src, acc)
     return buf
 
 
@@ -387,16 +392,14 @@ class _PoolTaps:
         """``gy`` (N, C, *O) put at the chosen taps of a zero (N, C, *Sp) native."""
         be, g = self.be, self.g
         shape = self.nc + g.padded
-        tiled = (not g.overlapping() and g.d == (1,) * g.n and g.s == g.k
+        tiled = (g.d == (1,) * g.n and g.s == g.k
                  and all(k * o == p for k, o, p in zip(g.k, g.out_sp, g.padded, strict=False)))
         # windows that tile the plane exactly: every element is written once below
         buf = be.empty(shape, dtype, index) if tiled else be.full(shape, 0, dtype, index)
         acc = g.overlapping()
         for kk, m in zip(self.kks, self.masks(), strict=True):
-            key = (slice(None), slice(None)) + tuple(
-                slice(a * dd, a * dd + ss * (o - 1) + 1, ss)
-                for a, dd, ss, o in zip(kk, g.d, g.s, g.out_sp, strict=False))
-            be.setitem(buf, key, gy if m is None else mask_mul(be, gy, m, dtype), acc)
+            be.setitem(buf, _tap_key(g, kk),
+                       gy if m is None else mask_mul(be, gy, m, dtype), acc)
         return buf
 
     def gather(self, v, dtype):
