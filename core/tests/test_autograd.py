@@ -90,6 +90,20 @@ def test_third_order():
     assert g3.item() == pytest.approx(24 * 1.5)
 
 
+def test_gradient_with_zero_derivative_does_not_require_grad():
+    # docs/differences.md: PyTorch marks it (ThresholdBackwardBackward0) and differentiates
+    # it to zeros; ember records no edge where the derivative is identically zero
+    x = E([1.0, -2.0, 3.0])
+    g, = ember.autograd.grad(x.relu().sum(), x, create_graph=True)
+    assert g.tolist() == [1.0, 0.0, 1.0] and not g.requires_grad and g.grad_fn is None
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        g.sum().backward()
+    w = E([2.0, 2.0, 2.0])                  # with a weight on the path it is differentiable
+    g, = ember.autograd.grad((x * w).relu().sum(), x, create_graph=True)
+    g.sum().backward()
+    assert w.grad.tolist() == [1.0, 0.0, 1.0]
+
+
 def test_grad_allow_unused_and_nonleaf_inputs():
     x, y = E([1.0, 2.0]), E([3.0, 4.0])
     z = x * 2
