@@ -397,7 +397,15 @@ class _PoolTaps:
         # windows that tile the plane exactly: every element is written once below
         buf = be.empty(shape, dtype, index) if tiled else be.full(shape, 0, dtype, index)
         acc = g.overlapping()
+        # tiled: each product goes straight into its strided slab (one pass, not two)
+        into = getattr(be, "binary_into", None) if tiled and be.aliasing else None
+        if into is not None:
+            _, flat = be.as_buffer(buf)
+            st = contig_strides(shape)
         for kk, m in zip(self.kks, self.masks(), strict=True):
+            if into is not None and m is not None and into(
+                    "mul", gy, m, _tap_view(be, flat, st, 0, self.nc, g, kk)):
+                continue
             be.setitem(buf, _tap_key(g, kk),
                        gy if m is None else mask_mul(be, gy, m, dtype), acc)
         return buf
