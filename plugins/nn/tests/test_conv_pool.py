@@ -293,6 +293,19 @@ def test_max_pool_small_windows_ties_nan(k, s, pad, dil):
                           TF.max_pool2d(x32, **kw).numpy(), equal_nan=True)
 
 
+@pytest.mark.parametrize("dt", ["float16", "bfloat16"])
+def test_max_pool_half_precision_gradient(dt):
+    # the tap scan's backward multiplies into strided slabs of the gradient in its dtype
+    x = torch.randn(2, 3, 6, 8, generator=torch.Generator().manual_seed(3)).to(getattr(torch, dt))
+    xt = x.clone().requires_grad_()
+    TF.max_pool2d(xt, 2).backward(torch.full((2, 3, 3, 4), 1.5, dtype=x.dtype))
+    xe = ember.tensor(x.float().numpy()).to(getattr(ember, dt)).requires_grad_()
+    ye = EF.max_pool2d(xe, 2)
+    ye.backward(ember.full((2, 3, 3, 4), 1.5, dtype=ye.dtype))
+    assert xe.grad.dtype is getattr(ember, dt)
+    assert np.array_equal(xe.grad.float().numpy(), xt.grad.float().numpy())
+
+
 @pytest.mark.parametrize("n", [1, 3])
 def test_max_pool1d_3d(n):
     fe, ft = (EF.max_pool1d, TF.max_pool1d) if n == 1 else (EF.max_pool3d, TF.max_pool3d)
