@@ -103,6 +103,12 @@ class Geom:
     def with_in(self, in_sp):
         return Geom(in_sp, self.k, self.s, self.d, self.plo, self.phi, self.out_sp)
 
+    def tiles(self, i):
+        """True when the windows of dim ``i`` cover its padded size exactly once (stride =
+        kernel, no dilation: e.g. a 2x2 pool with stride 2 on an even size)."""
+        return self.d[i] == 1 and self.s[i] == self.k[i] and (
+            self.k[i] * self.out_sp[i] == self.padded[i])
+
     def overlapping(self):
         """True when two window taps land on the same input position."""
         for o, kk, ss, dd in zip(self.out_sp, self.k, self.s, self.d, strict=False):
@@ -392,8 +398,7 @@ class _PoolTaps:
         """``gy`` (N, C, *O) put at the chosen taps of a zero (N, C, *Sp) native."""
         be, g = self.be, self.g
         shape = self.nc + g.padded
-        tiled = (g.d == (1,) * g.n and g.s == g.k
-                 and all(k * o == p for k, o, p in zip(g.k, g.out_sp, g.padded, strict=False)))
+        tiled = all(g.tiles(i) for i in range(g.n))
         # windows that tile the plane exactly: every element is written once below
         buf = be.empty(shape, dtype, index) if tiled else be.full(shape, 0, dtype, index)
         acc = g.overlapping()
@@ -415,12 +420,8 @@ class _PoolTaps:
         be, g = self.be, self.g
         _, flat = be.as_buffer(v)
         st = contig_strides(self.nc + g.padded)
-        res = None
-        for kk, m in zip(self.kks, self.masks(), strict=True):
-            sl = _tap_view(be, flat, st, 0, self.nc, g, kk)
-            term = be.copy(sl) if m is None else mask_mul(be, sl, m, dtype)
-            res = term if res is None else be.add(res, term)
-        return res
+        slabs = [_tap_view(be, flat, st, 0, self.nc, g, kk) for kk in self.kks]
+        return _pick(be, slabs, self.masks(), dtype)
 
     def local_index(self):
         """The chosen tap of each window, row-major over the kernel (int64)."""
@@ -428,6 +429,16 @@ class _PoolTaps:
         if self.idx is None:
             return be.full(self.nc + self.g.out_sp, 0, ember.int64, self.index)
         return be.astype(self.idx, ember.int64)
+
+
+def _pick(be, slabs, masks, dtype):
+    """``sum_t slabs[t] * masks[t]``: each window's value at its chosen tap (a mask of None
+    is a single tap, copied)."""
+    res = None
+    for sl, m in zip(slabs, masks, strict=True):
+        term = be.copy(sl) if m is None else mask_mul(be, sl, m, dtype)
+        res = term if res is None else be.add(res, term)
+    return res
 
 
 def _stage_scatter(ps, gy, dtype, index):
@@ -440,8 +451,7 @@ def _stage_scatter(ps, gy, dtype, index):
         g = ps.g
         acc = Geom((g.padded[i],), (g.k[i],), (g.s[i],), (g.d[i],), (0,), (0,),
                    (g.out_sp[i],)).overlapping()
-        if g.d[i] == 1 and g.s[i] == g.k[i] and g.k[i] * g.out_sp[i] == in_shape[dim]:
-            # the taps tile the dim exactly (e.g. a 2x2 pool with stride 2 on an even size):
+        if g.tiles(i):
             # every element is written once below, so no zero fill first
             buf = be.empty(in_shape, dtype, index)
         else:
@@ -463,13 +473,9 @@ def _stage_gather(ps, v, dtype):
         i = dim - 2
         g = ps.g
         k = (g.s[i], g.d[i], g.out_sp[i])
-        res = None
-        for t, m in enumerate(ps.tap_masks(stage)):
-            sl = _dim_slab(be, cur, shape, dim, t, k)
-            term = be.copy(sl) if m is None else mask_mul(be, sl, m, dtype)
-            res = term if res is None else be.add(res, term)
+        slabs = [_dim_slab(be, cur, shape, dim, t, k) for t in range(g.k[i])]
+        cur = _pick(be, slabs, ps.tap_masks(stage), dtype)
         shape[dim] = g.out_sp[i]
-        cur = res
     return cur
 
 
@@ -493,13 +499,9 @@ def _stage_index(ps):
                 ldim = ps.stages[later][0]
                 li = ldim - 2
                 k = (g.s[li], g.d[li], g.out_sp[li])
-                res = None
-                for t, m in enumerate(ps.tap_masks(later)):
-                    sl = _dim_slab(be, cur, shape, ldim, t, k)
-                    term = be.copy(sl) if m is None else mask_mul(be, sl, m, ember.int64)
-                    res = term if res is None else be.add(res, term)
+                slabs = [_dim_slab(be, cur, shape, ldim, t, k) for t in range(g.k[li])]
+                cur = _pick(be, slabs, ps.tap_masks(later), ember.int64)
                 shape[ldim] = g.out_sp[li]
-                cur = res
             k_i = cur
         stride = _prod(g.k[i + 1:])
         term = be.mul(k_i, stride) if stride != 1 else k_i
