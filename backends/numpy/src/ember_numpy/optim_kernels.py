@@ -1,11 +1,15 @@
 """The NumPy backend's fused optimizer kernels ``adam_step`` and ``sgd_step`` (optional backend
 kernels, see ``ember/optim/_multi_tensor.py`` NOTE [fused optimizer kernels]).
 
-The parameters are processed in pieces of whole parameters of about ``_CHUNK`` elements:
+Adam processes the parameters in pieces of whole parameters of about ``_CHUNK`` elements:
 each piece is gathered into one contiguous array, updated with in-place ufuncs (so its
 working set stays in the CPU caches and no temporaries are allocated per op) and written
 back. The arithmetic is the exact op sequence of the generic update in ember-optim's
 ``adam_update``, so both give bit-identical results.
+
+SGD is memory-bound (a few flops per element of three arrays): it runs each update as the
+BLAS's in-place ``axpy``/``scal``, one pass over memory each, where NumPy's ufuncs need a
+second pass for ``alpha * y``; ``axpy`` rounds ``y + alpha * x`` once, as PyTorch does.
 """
 
 from __future__ import annotations
@@ -92,59 +96,54 @@ def adam_step(params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, 
     return None
 
 
-_SCRATCH = {}
-
-
-def _scratch(size, dt):
-    """A reusable work array of at least ``size`` elements: a fresh multi-megabyte array
-    each step would be mapped and zeroed by the OS page by page on first touch."""
-    buf = _SCRATCH.get(dt)
-    if buf is None or buf.size < size:
-        buf = _SCRATCH[dt] = np.empty(size, dt)
-    return buf[:size]
+def _blas(dt):
+    """``(scal, axpy)`` of the BLAS (SciPy's) for float32 or float64: ``scal(a, x)`` is
+    ``x *= a`` and ``axpy(x, y, a=a)`` is ``y += a * x`` with one rounding per element (a
+    fused multiply-add), both in place on contiguous 1-D arrays and in one pass over memory."""
+    from scipy.linalg import blas
+    return (blas.sscal, blas.saxpy) if dt == np.float32 else (blas.dscal, blas.daxpy)
 
 
 def sgd_step(params, grads, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov,
              maximize):
     """One SGD step (with momentum, dampening, Nesterov, weight decay) for a list of
-    parameters, in place, parameter by parameter with in-place ufuncs (no temporaries but
-    one reused scratch array, no Python op layer).
+    parameters, in place, parameter by parameter with the BLAS's ``scal`` and ``axpy`` (no
+    Python op layer, one pass over memory per update, no temporaries on the default path).
 
     ``params``/``grads``: lists of arrays (any strides); ``momentum_buffer``: the 1-D array
-    holding every parameter's buffer one after another, or None without momentum. The
-    arithmetic is the op sequence of ember-optim's ``sgd_update`` (bit-identical results).
-    Returns ``NotImplemented`` for dtypes it does not handle, or when momentum is used and
-    the buffers do not exist yet (the first step, where the buffer is the gradient itself)."""
+    holding every parameter's buffer one after another, or None without momentum. The op
+    sequence is ember-optim's ``sgd_update``, and every ``x + alpha * y`` rounds once, as
+    PyTorch's CPU ``add(alpha=)`` does (a fused multiply-add): the results are PyTorch's bits,
+    within an ulp of the generic path, which rounds ``alpha * y`` first. Returns
+    ``NotImplemented`` for dtypes it does not handle, or when momentum is used and the buffers
+    do not exist yet (the first step, where the buffer is the gradient itself)."""
     if momentum != 0 and momentum_buffer is None:
         return NotImplemented
     dt = params[0].dtype
     if dt not in (np.float32, np.float64) or (
             momentum_buffer is not None and momentum_buffer.dtype != dt):
         return NotImplemented
-    tmp = _scratch(max(p.size for p in params), dt)
+    scal, axpy = _blas(dt)
     off = 0
     for p, g in zip(params, grads):
         n = p.size
-        t = tmp[:n].reshape(p.shape)
+        if n == 0:
+            continue
+        direct = p.flags.c_contiguous
+        flat = p.reshape(-1) if direct else np.ascontiguousarray(p).reshape(-1)
+        owned = not g.flags.c_contiguous          # ascontiguousarray below copies it
+        g = np.ascontiguousarray(g).reshape(-1)
         if maximize:
-            g = np.negative(g)
+            g, owned = np.negative(g), True
         if weight_decay != 0:
-            np.multiply(p, weight_decay, out=t)
-            g = np.add(g, t)
+            g, owned = axpy(flat, g if owned else g.copy(), a=weight_decay), True
         if momentum != 0:
-            buf = momentum_buffer[off:off + n].reshape(p.shape)
-            buf *= momentum
-            if 1 - dampening != 1:
-                np.multiply(g, 1 - dampening, out=t)
-                buf += t
-            else:
-                buf += g
-            if nesterov:
-                np.multiply(buf, momentum, out=t)
-                g = np.add(g, t)
-            else:
-                g = buf
-        np.multiply(g, -lr, out=t)
-        p += t
+            buf = momentum_buffer[off:off + n]
+            scal(momentum, buf)
+            axpy(g, buf, a=1 - dampening)
+            g = axpy(buf, g if owned else g.copy(), a=momentum) if nesterov else buf
+        axpy(g, flat, a=-lr)
+        if not direct:
+            np.copyto(p, flat.reshape(p.shape))
         off += n
     return None

@@ -39,7 +39,10 @@ written in place), ``flats`` the flat state buffers (1-D, the parameters' state 
 another), ``scalars`` the scalar state values before the step. ``call`` returns the new
 scalar values, or ``NotImplemented`` when the kernel declines (the generic update runs
 instead). The kernel must apply exactly the arithmetic of the optimizer's update function
-(same ops, same order), so that every path gives the same bits.
+(same ops, same order), so that every path gives the same bits, with one allowance: it may
+round an ``x + alpha * y`` (``add(alpha=)``) once, as PyTorch's CPU kernels do with a fused
+multiply-add, where the generic update rounds ``alpha * y`` first (so within an ulp of it
+per op; the NumPy backend's ``sgd_step`` does this and gives PyTorch's bits).
 
 ``adam_step(params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, beta2, eps,
 weight_decay, decoupled_weight_decay, amsgrad, maximize, step)``: one Adam/AdamW step in place;
