@@ -125,7 +125,7 @@ def sgd_step(params, grads, momentum_buffer, *, lr, momentum, dampening, weight_
         return NotImplemented
     scal, axpy = _blas(dt)
     off = 0
-    for p, g in zip(params, grads):
+    for p, g in zip(params, grads, strict=True):
         n = p.size
         if n == 0:
             continue
