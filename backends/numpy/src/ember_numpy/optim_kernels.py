@@ -113,8 +113,9 @@ def sgd_step(params, grads, momentum_buffer, *, lr, momentum, dampening, weight_
     ``params``/``grads``: lists of arrays (any strides); ``momentum_buffer``: the 1-D array
     holding every parameter's buffer one after another, or None without momentum. The op
     sequence is ember-optim's ``sgd_update``, and every ``x + alpha * y`` rounds once, as
-    PyTorch's CPU ``add(alpha=)`` does (a fused multiply-add): the results are PyTorch's bits,
-    within an ulp of the generic path, which rounds ``alpha * y`` first. Returns
+    PyTorch's CPU ``add(alpha=)`` does (a fused multiply-add): the results are PyTorch's bits
+    but for a few elements in 10^5 (loop tails that either side rounds twice), and within an
+    ulp of the generic path, which rounds ``alpha * y`` first. Returns
     ``NotImplemented`` for dtypes it does not handle, or when momentum is used and the buffers
     do not exist yet (the first step, where the buffer is the gradient itself)."""
     if momentum != 0 and momentum_buffer is None:
