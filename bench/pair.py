@@ -2,6 +2,7 @@
 ratios of back-to-back calls, for a machine too noisy for fresh-process rounds.
 
     python bench/pair.py [--workload mlp_step cnn_step ...] [--pairs 200] [--threads 1]
+    python bench/pair.py --phases [--workload mlp_step ...]    # forward / backward / step
 
 ``compare.sh`` measures each library in its own fresh processes; on a shared machine whose
 speed drifts over seconds (other tenants), the two processes of a round can run in different
@@ -12,6 +13,10 @@ time of each library. Both libraries live in one process (each with its own kern
 allocations; one thread each), so this complements ``compare.sh``, it does not replace it.
 Workloads: the training steps of ``run.py``, ``op_overhead`` (as ``fwd_bwd``: 20 calls of
 ``(a * b).sum().backward()``, and ``fwd``: 200 calls of ``a * b`` with grad) and ``adam_step``.
+
+``--phases`` (training steps only) times each step's forward (with ``zero_grad`` and the
+loss), backward and optimizer step separately, and reports the median ratio per phase:
+which part of a step is behind.
 """
 
 from __future__ import annotations
@@ -69,15 +74,59 @@ def pair(workload, n, warmup=5):
             statistics.median(tt))
 
 
+def pair_phases(workload, n, warmup=5):
+    """Per phase (forward, backward, optimizer): ``(ratio median, ember median, torch
+    median)`` over ``n`` alternating steps (seconds)."""
+    import ember
+    import torch
+    fe = run.train_step_fn(ember, workload, phases=True)
+    ft = run.train_step_fn(torch, workload, phases=True)
+    for _ in range(warmup):
+        fe()
+        ft()
+    te, tt = [], []
+    for i in range(n):
+        if i % 2 == 0:
+            te.append(fe())
+            tt.append(ft())
+        else:
+            tt.append(ft())
+            te.append(fe())
+    out = []
+    for k in range(3):
+        ratios = [a[k] / b[k] for a, b in zip(te, tt, strict=True) if b[k] > 0]
+        out.append((statistics.median(ratios), statistics.median(a[k] for a in te),
+                    statistics.median(b[k] for b in tt)))
+    return out
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--workload", nargs="*", default=PAIRED, choices=PAIRED)
     p.add_argument("--pairs", type=int, default=200)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--phases", action="store_true",
+                   help="forward / backward / optimizer of the training steps separately")
     args = p.parse_args(argv)
     run._set_threads(args.threads)
     import torch
     torch.set_num_threads(args.threads)
+    if args.phases:
+        steps = [w for w in args.workload if w in run.SHAPES]
+        if not steps:
+            p.error("--phases needs training-step workloads: " + " ".join(sorted(run.SHAPES)))
+        print(f"Command: `python bench/pair.py --phases --workload {' '.join(steps)} --pairs "
+              f"{args.pairs} --threads {args.threads}`; CPU time per phase of one step, ember "
+              f"and torch alternating step by step in one process.\n")
+        print("| workload | phase | ember median | torch median | ember/torch (median of "
+              "pair ratios) |")
+        print("|---|---|---|---|---|")
+        for w in steps:
+            for name, (r, e, t) in zip(("forward", "backward", "optimizer"),
+                                       pair_phases(w, args.pairs), strict=True):
+                print(f"| {w} | {name} | {e * 1e3:.3f} ms | {t * 1e3:.3f} ms | {r:.2f} |")
+            sys.stdout.flush()
+        return 0
     print(f"Command: `python bench/pair.py --pairs {args.pairs} --threads {args.threads}`; "
           f"CPU time per call (`time.process_time`), ember and torch alternating in one "
           f"process.\n")

@@ -142,7 +142,11 @@ def _data(lib, shape, n_classes=10, seed=0):
     return lib.tensor(x).to(dev), lib.tensor(y).to(dev)
 
 
-def train_step_fn(lib, name):
+def train_step_fn(lib, name, phases=False):
+    """One training step of workload ``name`` on ``lib`` as a no-argument callable (which
+    returns the loss); with ``phases`` the callable returns the CPU seconds
+    (``time.process_time``) of its three phases instead: ``(forward, backward, optimizer)``,
+    the forward including ``zero_grad`` and the loss."""
     shape, build = SHAPES[name]
     lib.manual_seed(0)
     model = build(lib)
@@ -158,7 +162,19 @@ def train_step_fn(lib, name):
         loss.backward()
         opt.step()
         return loss
-    return step
+
+    def timed():
+        clock = time.process_time
+        t0 = clock()
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        t1 = clock()
+        loss.backward()
+        t2 = clock()
+        opt.step()
+        t3 = clock()
+        return t1 - t0, t2 - t1, t3 - t2
+    return timed if phases else step
 
 
 def op_calls(lib, kind, n):
