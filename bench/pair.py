@@ -48,39 +48,9 @@ def build(lib, workload):
     return run.train_step_fn(lib, workload)
 
 
-def pair(workload, n, warmup=5):
-    """``(ratio median, ember min, ember median, torch min, torch median)`` over ``n`` pairs
-    (seconds per call)."""
-    import ember
-    import torch
-    fe, ft = build(ember, workload), build(torch, workload)
-    for _ in range(warmup):
-        fe()
-        ft()
-    te, tt = [], []
-    clock = time.process_time
-    for i in range(n):
-        first, second = (fe, ft) if i % 2 == 0 else (ft, fe)
-        t0 = clock()
-        first()
-        t1 = clock()
-        second()
-        t2 = clock()
-        a, b = (t1 - t0, t2 - t1) if i % 2 == 0 else (t2 - t1, t1 - t0)
-        te.append(a)
-        tt.append(b)
-    ratios = [a / b for a, b in zip(te, tt) if b > 0]
-    return (statistics.median(ratios), min(te), statistics.median(te), min(tt),
-            statistics.median(tt))
-
-
-def pair_phases(workload, n, warmup=5):
-    """Per phase (forward, backward, optimizer): ``(ratio median, ember median, torch
-    median)`` over ``n`` alternating steps (seconds)."""
-    import ember
-    import torch
-    fe = run.train_step_fn(ember, workload, phases=True)
-    ft = run.train_step_fn(torch, workload, phases=True)
+def _alternate(fe, ft, n, warmup=5):
+    """``(ember results, torch results)``: what ``fe`` and ``ft`` return over ``n`` calls
+    each, back to back, the order flipped every pair, after ``warmup`` untimed pairs."""
     for _ in range(warmup):
         fe()
         ft()
@@ -92,6 +62,39 @@ def pair_phases(workload, n, warmup=5):
         else:
             tt.append(ft())
             te.append(fe())
+    return te, tt
+
+
+def _timed(fn):
+    """``fn`` as a callable returning the CPU seconds of one call."""
+    clock = time.process_time
+
+    def call():
+        t0 = clock()
+        fn()
+        return clock() - t0
+    return call
+
+
+def pair(workload, n, warmup=5):
+    """``(ratio median, ember min, ember median, torch min, torch median)`` over ``n`` pairs
+    (seconds per call)."""
+    import ember
+    import torch
+    te, tt = _alternate(_timed(build(ember, workload)), _timed(build(torch, workload)), n,
+                        warmup)
+    ratios = [a / b for a, b in zip(te, tt, strict=True) if b > 0]
+    return (statistics.median(ratios), min(te), statistics.median(te), min(tt),
+            statistics.median(tt))
+
+
+def pair_phases(workload, n, warmup=5):
+    """Per phase (forward, backward, optimizer): ``(ratio median, ember median, torch
+    median)`` over ``n`` alternating steps (seconds)."""
+    import ember
+    import torch
+    te, tt = _alternate(run.train_step_fn(ember, workload, phases=True),
+                        run.train_step_fn(torch, workload, phases=True), n, warmup)
     out = []
     for k in range(3):
         ratios = [a[k] / b[k] for a, b in zip(te, tt, strict=True) if b[k] > 0]
